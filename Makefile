@@ -1,0 +1,55 @@
+# One word per task. `make demo` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NOBAT := $(VENV)/bin/nobat
+INSTALLED := $(VENV)/.installed
+ASSETS := node_modules/.installed
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard server/translations/*/LC_MESSAGES/messages.po))
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: demo test lint format serve bench install assets system-deps translations clean
+
+demo: install assets translations
+	$(NOBAT) demo --host $(HOST) --port $(PORT)
+
+test: install assets translations system-deps
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+serve: install assets translations
+	$(NOBAT) db upgrade
+	$(NOBAT) serve --host $(HOST) --port $(PORT)
+
+bench: install assets translations
+	$(PY) bench/run.py
+
+install: $(INSTALLED)
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+assets: $(ASSETS)
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Chromium for the browser tests and the shaping libraries behind Pillow's raqm layout.
+system-deps:
+	scripts/system-deps.sh
+
+translations: install $(CATALOGS)
+%.mo: %.po
+	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis

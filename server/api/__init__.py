@@ -1,0 +1,13 @@
+"""REST API v1: thin views that validate, authorise, call the engine, commit and answer."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+
+def register(api: Api) -> None:
+    """Register every API blueprint on ``api``."""
+    from server.api import counters, health, offices, tickets
+
+    for module in (health, offices, counters, tickets):
+        api.register_blueprint(module.blp)

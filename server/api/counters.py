@@ -1,0 +1,66 @@
+"""Counter commands: call next, open, pause, close."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from server import engine
+from server.api import present
+from server.api.context import counter_or_404, session, settings
+from server.api.schemas import CounterOut, TicketOut
+from server.auth import Caller, require
+from server.models import Counter, User
+
+blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description="Counters")
+
+COUNTER = "<int(min=1, max=2147483647):counter>"
+
+
+@blp.route(f"/{COUNTER}/next")
+class Next(MethodView):
+    @blp.response(200, TicketOut)
+    @blp.alt_response(204, description="nothing waits for this counter")
+    def post(self, counter: int) -> dict[str, Any] | Response:
+        """Finish the current ticket as served and call the next one for this counter."""
+        found = counter_or_404(counter)
+        principal = require(session(), found.office_id, Caller.STAFF)
+        ticket = engine.call_next(session(), found.id, actor=principal.actor, settings=settings())
+        payload = present.ticket(engine.Issued(ticket, 0, None)) if ticket else None
+        session().commit()
+        return payload if payload is not None else Response(status=204)
+
+
+def _counter_command(command: Callable[..., Counter], doc: str) -> type[MethodView]:
+    """A POST that applies ``command`` to the counter and answers with the counter."""
+
+    class CounterCommand(MethodView):
+        @blp.response(200, CounterOut)
+        def post(self, counter: int) -> dict[str, Any]:
+            found = counter_or_404(counter)
+            principal = require(session(), found.office_id, Caller.STAFF)
+            changed = command(session(), found.id, actor=principal.actor)
+            clerk = (
+                session().scalar(select(User.username).where(User.id == changed.clerk_id))
+                if changed.clerk_id
+                else None
+            )
+            payload = present.counter(changed, clerk)
+            session().commit()
+            return payload
+
+    CounterCommand.post.__doc__ = doc
+    return CounterCommand
+
+
+for _name, _command, _doc in (
+    ("open", engine.open_counter, "Open the counter for the calling clerk."),
+    ("pause", engine.pause_counter, "Stop calling new tickets for a while."),
+    ("close", engine.close_counter, "Close the counter (its current ticket must be finished)."),
+):
+    blp.route(f"/{COUNTER}/{_name}", endpoint=_name)(_counter_command(_command, _doc))

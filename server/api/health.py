@@ -1,0 +1,18 @@
+"""Liveness: answers without touching the database (load balancers, and the benchmark's ceiling)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.schemas import Health
+
+blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Health")
+
+
+@blp.route("/health")
+class Alive(MethodView):
+    @blp.response(200, Health)
+    def get(self) -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}

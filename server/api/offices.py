@@ -1,0 +1,85 @@
+"""Office resources: services, counters, issuing tickets, and the live queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from server import engine
+from server.api import present
+from server.api.context import office_or_404, session, settings
+from server.api.schemas import CounterOut, IssueTicket, QueueOut, ServiceOut, TicketOut
+from server.auth import Caller, require
+from server.engine import snapshot
+from server.models import Counter, CounterService, Service, User
+
+blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
+
+OFFICE = "<string(maxlength=32):office>"
+ANYONE = (Caller.STAFF, Caller.KIOSK, Caller.DISPLAY)
+
+
+@blp.route(f"/{OFFICE}/services")
+class Services(MethodView):
+    @blp.response(200, ServiceOut(many=True))
+    def get(self, office: str) -> list[dict[str, Any]]:
+        """The office's services in display order."""
+        found = office_or_404(office)
+        require(session(), found.id, *ANYONE)
+        services = session().scalars(
+            select(Service).where(Service.office_id == found.id).order_by(Service.position, Service.id)
+        )
+        return [present.service(s) for s in services]
+
+
+@blp.route(f"/{OFFICE}/counters")
+class Counters(MethodView):
+    @blp.response(200, CounterOut(many=True))
+    def get(self, office: str) -> list[dict[str, Any]]:
+        """The office's counters with their state and the services they serve, by tier."""
+        found = office_or_404(office)
+        require(session(), found.id, *ANYONE)
+        rows = session().execute(
+            select(Counter, User.username)
+            .outerjoin(User, User.id == Counter.clerk_id)
+            .where(Counter.office_id == found.id)
+            .order_by(Counter.number)
+            .options(selectinload(Counter.links).selectinload(CounterService.service))
+        )
+        return [present.counter(c, clerk) for c, clerk in rows]
+
+
+@blp.route(f"/{OFFICE}/tickets")
+class Tickets(MethodView):
+    @blp.arguments(IssueTicket)
+    @blp.response(201, TicketOut)
+    def post(self, body: dict[str, Any], office: str) -> dict[str, Any]:
+        """Issue a ticket: the citizen's number, place in the queue and estimated wait."""
+        found = office_or_404(office)
+        principal = require(session(), found.id, Caller.STAFF, Caller.KIOSK)
+        issued = engine.issue(
+            session(),
+            found,
+            body["service"],
+            priority=body["priority"],
+            priority_reason=body["priority_reason"],
+            actor=principal.actor,
+            settings=settings(),
+        )
+        payload = present.ticket(issued)
+        session().commit()
+        return payload
+
+
+@blp.route(f"/{OFFICE}/queue")
+class Queue(MethodView):
+    @blp.response(200, QueueOut)
+    def get(self, office: str) -> dict[str, Any]:
+        """The live board: waiting per service with estimates, counters, recent calls, sequence."""
+        found = office_or_404(office)
+        require(session(), found.id, Caller.STAFF, Caller.DISPLAY)
+        return present.board(snapshot.take(session(), found, settings()))

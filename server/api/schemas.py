@@ -1,0 +1,138 @@
+"""Request and response schemas: what the API accepts and returns, and its OpenAPI document."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from server.models import PRIORITY_REASONS, CounterState, TicketStatus
+
+SERVICE_CODE = fields.String(
+    required=True,
+    validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[a-z0-9_-]+$")],
+    metadata={"description": "a service code of the office, e.g. `civil-registration`"},
+)
+
+
+def _strict_bool(**kwargs) -> fields.Boolean:
+    # marshmallow would also take "yes", "on", 1...; the API wants JSON true/false.
+    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+
+class IssueTicket(Schema):
+    service = SERVICE_CODE
+    priority = _strict_bool(load_default=False)
+    priority_reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(PRIORITY_REASONS),
+        metadata={"description": "why the citizen has priority; a clerk verifies it"},
+    )
+
+
+class Transfer(Schema):
+    service = SERVICE_CODE
+
+
+class CounterRef(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    name = fields.String()
+
+
+class TicketOut(Schema):
+    id = fields.Integer()
+    number = fields.String(metadata={"example": "B-007"})
+    service = fields.String()
+    priority = fields.Boolean()
+    priority_reason = fields.String(allow_none=True)
+    status = fields.Enum(TicketStatus, by_value=True)
+    position = fields.Integer(
+        allow_none=True, metadata={"description": "1 = next to be called; null unless waiting"}
+    )
+    people_ahead = fields.Integer(allow_none=True)
+    eta_seconds = fields.Integer(allow_none=True)
+    eta_range = fields.List(
+        fields.Integer(),
+        allow_none=True,
+        metadata={"description": "[low, high] seconds; null when no counter serves the service"},
+    )
+    issued_at = fields.DateTime()
+    called_at = fields.DateTime(allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    counter = fields.Nested(CounterRef, allow_none=True)
+    recall_count = fields.Integer()
+    transferred_from = fields.Integer(allow_none=True)
+    status_url = fields.String()
+
+
+class ServiceOut(Schema):
+    code = fields.String()
+    letter = fields.String()
+    name_fa = fields.String()
+    name_en = fields.String()
+    group = fields.String()
+    target_wait_seconds = fields.Integer()
+    active = fields.Boolean()
+
+
+class CounterServiceOut(Schema):
+    service = fields.String()
+    tier = fields.Integer()
+
+
+class CounterOut(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    name = fields.String()
+    state = fields.Enum(CounterState, by_value=True)
+    clerk = fields.String(allow_none=True)
+    services = fields.List(fields.Nested(CounterServiceOut))
+
+
+class QueueService(ServiceOut):
+    waiting = fields.Integer()
+    eta_seconds = fields.Integer(allow_none=True)
+    eta_range = fields.List(fields.Integer(), allow_none=True)
+
+
+class BoardTicket(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    service = fields.String()
+    status = fields.String()
+    priority = fields.Boolean()
+    counter = fields.Integer(allow_none=True)
+    counter_name = fields.String(allow_none=True)
+    recall_count = fields.Integer()
+    called_at = fields.DateTime(allow_none=True)
+
+
+class BoardCounter(Schema):
+    id = fields.Integer()
+    number = fields.Integer()
+    name = fields.String()
+    state = fields.String()
+    ticket = fields.Nested(BoardTicket, allow_none=True)
+
+
+class QueueOut(Schema):
+    office = fields.String()
+    seq = fields.Integer(metadata={"description": "the office's live event sequence number"})
+    at = fields.DateTime()
+    services = fields.List(fields.Nested(QueueService))
+    counters = fields.List(fields.Nested(BoardCounter))
+    recent_calls = fields.List(fields.Nested(BoardTicket))
+
+
+class Health(Schema):
+    status = fields.String()
+
+
+class Error(Schema):
+    class Body(Schema):
+        code = fields.String()
+        message = fields.String()
+        details = fields.Raw()
+
+    error = fields.Nested(Body)

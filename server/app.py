@@ -1,0 +1,79 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, request
+
+from server import api as api_package
+from server import web
+from server.config import Config
+from server.engine.events import Publisher
+from server.engine.settings import EngineSettings
+from server.extensions import api, babel, db, migrate
+
+
+def create_app(
+    config_class: type[Config] = Config,
+    overrides: dict[str, Any] | None = None,
+    publisher: Publisher | None = None,
+) -> Flask:
+    """Build the app: configuration, extensions, blueprints. It never migrates or seeds."""
+    app = Flask(__name__, instance_path=str(config_class.INSTANCE), instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    app.config["SECRET_KEY"] = _secret_key(app)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app, publisher)
+    migrate.init_app(app, db, directory=str(config_class.MIGRATIONS))
+    babel.init_app(app, locale_selector=_locale)
+    api.init_app(app, spec_kwargs=_openapi_security())
+    api_package.register(api)
+    app.extensions["nobat.engine_settings"] = EngineSettings(
+        priority_bound=app.config["NOBAT_PRIORITY_BOUND"],
+        default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],
+    )
+    web.init_app(app)
+    return app
+
+
+def _secret_key(app: Flask) -> str:
+    """The configured key; in development one generated once and kept in the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return app.config["SECRET_KEY"]
+    if app.config["PRODUCTION"]:
+        raise RuntimeError("NOBAT_SECRET_KEY must be set in production")
+    path = app.config["INSTANCE"] / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _locale() -> str:
+    """Persian unless the caller asks for English (``?lang=en`` or Accept-Language)."""
+    supported = ("fa", "en")
+    asked = request.args.get("lang")
+    if asked in supported:
+        return asked
+    return request.accept_languages.best_match(supported, default="fa") or "fa"
+
+
+def _openapi_security() -> dict[str, Any]:
+    return {
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a staff or device token from `nobat token create`",
+                }
+            }
+        },
+        "security": [{"bearer": []}],
+    }

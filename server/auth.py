@@ -1,0 +1,127 @@
+"""Who is calling: bearer tokens for staff and devices, and who may do what.
+
+Tokens are random secrets shown once; only their SHA-256 is stored. A device
+token (kiosk, display) is bound to one office; a staff token acts as its user,
+who belongs to one office unless an administrator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask import g, request
+from flask_babel import gettext
+from flask_smorest import abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.engine.clock import utcnow
+from server.engine.events import Actor
+from server.models import ApiToken, Role, TokenKind, User
+
+TOKEN_PREFIX = "nbt_"
+
+
+class Caller(StrEnum):
+    """Kinds of caller named in the API's *who* column."""
+
+    STAFF = "staff"  # any clerk, manager or administrator
+    KIOSK = "kiosk"
+    DISPLAY = "display"
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: int
+    kind: TokenKind
+    office_id: int | None
+    user_id: int | None = None
+    role: Role | None = None
+
+    @property
+    def caller(self) -> Caller:
+        return Caller.STAFF if self.kind is TokenKind.USER else Caller(self.kind.value)
+
+    @property
+    def actor(self) -> Actor:
+        if self.user_id is not None:
+            return Actor(user_id=self.user_id)
+        return Actor(device_token_id=self.token_id)
+
+    def belongs_to(self, office_id: int) -> bool:
+        """Administrators act in every office; everyone else in their own."""
+        return self.role is Role.ADMIN or self.office_id == office_id
+
+
+def hash_token(secret: str) -> str:
+    """How a token is stored and looked up."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(
+    session: Session,
+    *,
+    user: User | None = None,
+    device: TokenKind | None = None,
+    office_id: int | None = None,
+    name: str = "",
+) -> str:
+    """Store a new token for a user or a device of an office; return the secret (shown once)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    kind = TokenKind.USER if user is not None else device
+    if kind is None or (kind is TokenKind.USER) != (user is not None):
+        raise ValueError("a token is for a user or for a kiosk/display device")
+    session.add(
+        ApiToken(
+            token_hash=hash_token(secret),
+            kind=kind,
+            user_id=user.id if user else None,
+            office_id=user.office_id if user else office_id,
+            name=name,
+            created_at=utcnow(),
+        )
+    )
+    return secret
+
+
+def principal_for(session: Session, secret: str) -> Principal | None:
+    """The principal behind a presented secret, or None if unknown, revoked or disabled."""
+    row = session.execute(
+        select(ApiToken, User)
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked.is_(False))
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    if token.kind is TokenKind.USER:
+        if user is None or not user.active:
+            return None
+        return Principal(token.id, token.kind, user.office_id, user.id, user.role)
+    return Principal(token.id, token.kind, token.office_id)
+
+
+def authenticate(session: Session) -> Principal:
+    """The caller of this request, or a 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        abort(401, message=gettext("a bearer token is required"))
+    principal = principal_for(session, secret.strip())
+    if principal is None:
+        abort(401, message=gettext("the token is not valid"))
+    g.principal = principal
+    return principal
+
+
+def require(session: Session, office_id: int, *callers: Caller) -> Principal:
+    """Authenticate, then allow only ``callers`` acting in ``office_id`` (401/403 otherwise)."""
+    principal = authenticate(session)
+    if principal.caller not in callers:
+        abort(403, message=gettext("this caller may not do this"))
+    if not principal.belongs_to(office_id):
+        abort(403, message=gettext("this caller belongs to another office"))
+    return principal

@@ -1,0 +1,53 @@
+"""Configuration read from environment variables, with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_dir() -> Path:
+    """Where the embedded deployment keeps its database, previews and secrets."""
+    return Path(os.environ.get("NOBAT_INSTANCE", REPO_ROOT / "instance")).resolve()
+
+
+class Config:
+    """Default (development and embedded) configuration."""
+
+    TESTING = False
+    PRODUCTION = os.environ.get("NOBAT_ENV", "development") == "production"
+    SECRET_KEY = os.environ.get("NOBAT_SECRET_KEY")
+    INSTANCE = instance_dir()
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "NOBAT_DATABASE_URL", f"sqlite:///{instance_dir() / 'nobat.sqlite3'}"
+    )
+    REDIS_URL = os.environ.get("NOBAT_REDIS_URL")
+    MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+    ASSETS_DIR = Path(os.environ.get("NOBAT_ASSETS", REPO_ROOT / "node_modules"))
+    MAX_CONTENT_LENGTH = 64 * 1024
+    JSON_SORT_KEYS = False
+
+    # Queue engine settings (see server.engine.settings.EngineSettings).
+    NOBAT_PRIORITY_BOUND = int(os.environ.get("NOBAT_PRIORITY_BOUND", "3"))
+    NOBAT_DEFAULT_SERVICE_SECONDS = int(os.environ.get("NOBAT_DEFAULT_SERVICE_SECONDS", "300"))
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "Nobat"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    BABEL_DEFAULT_LOCALE = "fa"
+    BABEL_SUPPORTED_LOCALES = ("fa", "en")
+
+
+class TestingConfig(Config):
+    """Configuration for the test suite: a throwaway database, no secrets needed."""
+
+    TESTING = True
+    PRODUCTION = False
+    SECRET_KEY = "testing"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"

@@ -1,0 +1,94 @@
+"""Engine set-up shared by the web app, the CLI, tests and benchmarks (no Flask here).
+
+SQLite and PostgreSQL get the connection behaviour the queue engine relies on:
+on SQLite, WAL and ``BEGIN IMMEDIATE`` so that a transaction takes the write lock
+before it reads what it will change (two *call next* never see the same ticket);
+on PostgreSQL, row locks with ``FOR UPDATE SKIP LOCKED`` in the routing query.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Nobat model."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Options for ``create_engine`` that suit the database behind ``url``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 15}}
+        if parsed.database in (None, "", ":memory:"):
+            options["poolclass"] = StaticPool
+        return options
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def configure_engine(engine: Engine) -> Engine:
+    """Install the per-connection hooks the engine's atomic claims depend on."""
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def make_engine(url: str, **overrides: Any) -> Engine:
+    """Create and configure an engine outside Flask (CLI helpers, tests, benchmarks)."""
+    return configure_engine(create_engine(url, **{**engine_options(url), **overrides}))
+
+
+def make_sessionmaker(engine: Engine, publisher: Any = None) -> sessionmaker:
+    """A session factory whose objects stay readable after commit.
+
+    ``publisher`` receives the live events of every committed transaction.
+    """
+    from server.engine import events
+
+    events.install()
+    return sessionmaker(engine, expire_on_commit=False, info={events.PUBLISHER: publisher})
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's "begin" hook below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

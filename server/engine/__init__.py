@@ -1,0 +1,65 @@
+"""The queue engine: numbering, routing, life cycle, estimates and events.
+
+Plain Python over SQLAlchemy; it imports nothing from Flask (a test checks), so
+it can be driven from the API, the CLI, tests and benchmarks alike. Commands
+change the session and record events; the caller commits, and events are
+published after the commit.
+"""
+
+from server.engine.counters import (
+    call_next,
+    close_counter,
+    current_ticket,
+    open_counter,
+    pause_counter,
+)
+from server.engine.day import close_day
+from server.engine.errors import (
+    CounterBusy,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    ServiceUnavailable,
+)
+from server.engine.events import (
+    SYSTEM,
+    Actor,
+    CollectingPublisher,
+    LiveEvent,
+    NullPublisher,
+    Publisher,
+)
+from server.engine.lifecycle import TRANSITIONS, Action
+from server.engine.settings import EngineSettings
+from server.engine.snapshot import Snapshot
+from server.engine.tickets import Issued, act, by_public_token, issue, transfer, where_it_stands
+
+__all__ = [
+    "SYSTEM",
+    "TRANSITIONS",
+    "Action",
+    "Actor",
+    "CollectingPublisher",
+    "CounterBusy",
+    "DomainError",
+    "EngineSettings",
+    "IllegalTransition",
+    "Issued",
+    "LiveEvent",
+    "NotFound",
+    "NullPublisher",
+    "Publisher",
+    "ServiceUnavailable",
+    "Snapshot",
+    "act",
+    "by_public_token",
+    "call_next",
+    "close_counter",
+    "close_day",
+    "current_ticket",
+    "issue",
+    "open_counter",
+    "pause_counter",
+    "transfer",
+    "where_it_stands",
+]

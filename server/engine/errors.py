@@ -1,0 +1,45 @@
+"""Domain errors: the API answers each with a 4xx and the error's code.
+
+Messages are English templates with ``%(name)s`` fields, marked with ``N_`` so
+that the gettext catalogs pick them up; the web layer translates them for the
+caller's language (the engine itself knows nothing of Flask-Babel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(template: str) -> str:
+    """Mark a message for translation without translating it here."""
+    return template
+
+
+class DomainError(Exception):
+    """A request the queue cannot honour in its current state (HTTP 409 by default)."""
+
+    code = "conflict"
+    status = 409
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        self.message = template % params if params else template
+        super().__init__(self.message)
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_unavailable"
+
+
+class CounterBusy(DomainError):
+    code = "counter_busy"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404

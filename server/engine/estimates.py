@@ -1,0 +1,139 @@
+"""Wait estimates: people ahead, and how long until a counter calls them, with a range.
+
+Model: service times of the recent served tickets of a service give a mean and a
+spread; counters open for the service share the work, a counter that has the
+service as a lower tier counting for less (it serves its higher tiers first).
+The range is the mean ± 1.3 standard deviations of the sum of the service times
+ahead, so a long queue gets a wider, honest range.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from server.engine.settings import EngineSettings
+from server.models import IS_DONE, IS_WAITING, Counter, CounterService, CounterState, Ticket
+
+_SPREAD_Z = 1.3
+
+
+@dataclass(frozen=True)
+class ServiceTime:
+    mean: float
+    stdev: float
+    samples: int
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Seconds until a ticket is likely called: ``seconds`` within [``low``, ``high``]."""
+
+    seconds: int
+    low: int
+    high: int
+
+
+_cache: dict[tuple[str, int], tuple[float, ServiceTime]] = {}
+
+
+def service_time(session: Session, service_id: int, settings: EngineSettings) -> ServiceTime:
+    """Recent mean service time of a service (cached briefly: it moves slowly)."""
+    key = (str(session.get_bind().url), service_id)
+    cached = _cache.get(key)
+    if cached and time.monotonic() - cached[0] < settings.estimate_cache_seconds:
+        return cached[1]
+    rows = session.execute(
+        select(Ticket.started_at, Ticket.finished_at)
+        .where(Ticket.service_id == service_id, IS_DONE, Ticket.started_at.is_not(None))
+        .order_by(Ticket.finished_at.desc())
+        .limit(settings.estimate_sample)
+    ).all()
+    durations = [(end - start).total_seconds() for start, end in rows]
+    if len(durations) < settings.estimate_min_samples:
+        default = float(settings.default_service_seconds)
+        result = ServiceTime(mean=default, stdev=default / 2, samples=len(durations))
+    else:
+        result = ServiceTime(
+            mean=statistics.fmean(durations),
+            stdev=statistics.stdev(durations),
+            samples=len(durations),
+        )
+    _cache[key] = (time.monotonic(), result)
+    return result
+
+
+def forget_cache() -> None:
+    """Drop cached service times (tests and benchmarks that rewrite history)."""
+    _cache.clear()
+
+
+def people_ahead(session: Session, ticket: Ticket) -> int:
+    """Waiting tickets of the same service that routing would call before ``ticket``."""
+    earlier = or_(
+        Ticket.queued_at < ticket.queued_at,
+        and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
+    )
+    ahead = (
+        Ticket.priority.is_(True) & earlier if ticket.priority else or_(Ticket.priority, earlier)
+    )
+    return session.execute(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            IS_WAITING,
+            Ticket.service_id == ticket.service_id,
+            Ticket.business_date == ticket.business_date,
+            ahead,
+        )
+    ).scalar_one()
+
+
+def capacity(session: Session, service_id: int) -> float:
+    """How many counters' worth of work the service gets: open counters, weighted by tier.
+
+    Before any counter has opened, the counters that serve the service stand in,
+    so a citizen arriving early still gets an estimate.
+    """
+    links = session.execute(
+        select(CounterService.tier, Counter.state)
+        .join(Counter, Counter.id == CounterService.counter_id)
+        .where(CounterService.service_id == service_id)
+    ).all()
+    open_links = [tier for tier, state in links if state is CounterState.OPEN]
+    tiers = open_links or [tier for tier, _state in links]
+    return sum(1.0 / tier for tier in tiers)
+
+
+def estimate(
+    session: Session, service_id: int, ahead: int, settings: EngineSettings
+) -> Estimate | None:
+    """Estimated wait for the next ticket after ``ahead`` others; None if no counter serves it."""
+    workers = capacity(session, service_id)
+    if workers <= 0:
+        return None
+    timing = service_time(session, service_id, settings)
+    rounds = ahead / workers
+    seconds = rounds * timing.mean
+    spread = _SPREAD_Z * timing.stdev * math.sqrt(rounds) if rounds else 0.0
+    return Estimate(
+        seconds=round(seconds),
+        low=max(0, round(seconds - spread)),
+        high=round(seconds + spread),
+    )
+
+
+def waiting_counts(session: Session, office_id: int, day: date) -> dict[int, int]:
+    """Waiting tickets per service id for the office's business day."""
+    rows = session.execute(
+        select(Ticket.service_id, func.count())
+        .where(IS_WAITING, Ticket.office_id == office_id, Ticket.business_date == day)
+        .group_by(Ticket.service_id)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,222 @@
+"""Events: written to the audit trail in the transaction, published only after commit.
+
+Commands call :func:`record`. Just before commit the pending events of each
+office get consecutive sequence numbers from the office row (so numbers are
+strictly increasing across processes) and become ``TicketEvent`` rows; after
+the commit they leave as plain :class:`LiveEvent` data through the publisher.
+A rolled-back transaction publishes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from server.models import Counter, EventType, Office, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+
+_PENDING = "nobat.pending_events"
+_OUTBOX = "nobat.outbox"
+#: Key of ``Session.info`` naming the session's publisher (set through its sessionmaker).
+PUBLISHER = "nobat.publisher"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused a change: a staff user, a device, or the system (neither)."""
+
+    user_id: int | None = None
+    device_token_id: int | None = None
+
+
+SYSTEM = Actor()
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """An event as the realtime layer sends it: the office's next sequence number and data."""
+
+    office_id: int
+    seq: int
+    type: str
+    at: datetime
+    ticket: dict[str, Any] | None = None
+    counter: dict[str, Any] | None = None
+
+
+class Publisher(Protocol):
+    def publish(self, events: list[LiveEvent]) -> None:
+        """Deliver committed events; must not raise into the request that caused them."""
+
+
+class NullPublisher:
+    """Publishes nothing (CLI, benchmarks of the engine alone)."""
+
+    def publish(self, events: list[LiveEvent]) -> None:
+        return None
+
+
+@dataclass
+class CollectingPublisher:
+    """Keeps every published event in memory and calls optional listeners (tests, one process)."""
+
+    events: list[LiveEvent] = field(default_factory=list)
+    listeners: list[Callable[[LiveEvent], None]] = field(default_factory=list)
+
+    def publish(self, events: list[LiveEvent]) -> None:
+        self.events.extend(events)
+        for live in events:
+            for listener in self.listeners:
+                listener(live)
+
+
+@dataclass
+class _Pending:
+    office_id: int
+    type: EventType
+    at: datetime
+    actor: Actor
+    ticket: Ticket | None
+    counter: Counter | None
+    detail: str | None
+    ticket_data: dict[str, Any] | None
+    counter_data: dict[str, Any] | None
+
+
+def ticket_data(ticket: Ticket) -> dict[str, Any]:
+    """The public picture of a ticket carried by events and snapshots."""
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "counter": ticket.counter_id,
+        "counter_name": ticket.counter.name if ticket.counter is not None else None,
+        "recall_count": ticket.recall_count,
+        "called_at": ticket.called_at,
+    }
+
+
+def counter_data(counter: Counter) -> dict[str, Any]:
+    """The public picture of a counter carried by events and snapshots."""
+    return {
+        "id": counter.id,
+        "number": counter.number,
+        "name": counter.name,
+        "state": counter.state.value,
+    }
+
+
+def record(
+    session: Session,
+    type: EventType,
+    *,
+    office_id: int,
+    at: datetime,
+    actor: Actor,
+    ticket: Ticket | None = None,
+    counter: Counter | None = None,
+    detail: str | None = None,
+) -> None:
+    """Note that ``type`` happened; the row and the live event follow at commit."""
+    if ticket is not None and ticket.id is None:
+        session.flush()
+    where = counter if counter is not None else (ticket.counter if ticket is not None else None)
+    session.info.setdefault(_PENDING, []).append(
+        _Pending(
+            office_id=office_id,
+            type=type,
+            at=at,
+            actor=actor,
+            ticket=ticket,
+            counter=where,
+            detail=detail,
+            ticket_data=ticket_data(ticket) if ticket is not None else None,
+            counter_data=counter_data(counter) if counter is not None else None,
+        )
+    )
+
+
+def install() -> None:
+    """Attach the commit hooks to every SQLAlchemy session (idempotent).
+
+    Every session seals its events into the audit trail, whoever made it; the
+    live events go to the publisher in the session's ``info[PUBLISHER]``, if any.
+    """
+    for name, hook in (
+        ("before_commit", _seal),
+        ("after_commit", _flush_outbox),
+        ("after_rollback", _discard),
+    ):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
+
+
+def _seal(session: Session) -> None:
+    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    session.flush()
+    by_office: dict[int, list[_Pending]] = {}
+    for item in pending:
+        by_office.setdefault(item.office_id, []).append(item)
+    outbox = session.info.setdefault(_OUTBOX, [])
+    # Offices in id order: two transactions never wait on each other's office rows.
+    for office_id in sorted(by_office):
+        items = by_office[office_id]
+        last = session.execute(
+            update(Office)
+            .where(Office.id == office_id)
+            .values(event_seq=Office.event_seq + len(items))
+            .returning(Office.event_seq)
+        ).scalar_one()
+        for seq, item in enumerate(items, start=last - len(items) + 1):
+            session.add(
+                TicketEvent(
+                    office_id=office_id,
+                    ticket_id=item.ticket.id if item.ticket is not None else None,
+                    type=item.type,
+                    at=item.at,
+                    counter_id=item.counter.id if item.counter is not None else None,
+                    actor_id=item.actor.user_id,
+                    device_token_id=item.actor.device_token_id,
+                    seq=seq,
+                    detail=item.detail,
+                )
+            )
+            outbox.append(
+                LiveEvent(
+                    office_id=office_id,
+                    seq=seq,
+                    type=item.type.value,
+                    at=item.at,
+                    ticket=item.ticket_data,
+                    counter=item.counter_data,
+                )
+            )
+    session.flush()
+
+
+def _flush_outbox(session: Session) -> None:
+    outbox: list[LiveEvent] = session.info.pop(_OUTBOX, [])
+    publisher: Publisher | None = session.info.get(PUBLISHER)
+    if not outbox or publisher is None:
+        return
+    try:
+        publisher.publish(outbox)
+    except Exception:
+        # The change is committed; a lost broadcast is healed by the next snapshot.
+        log.exception("publishing %d events failed", len(outbox))
+
+
+def _discard(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_OUTBOX, None)

@@ -1,0 +1,76 @@
+"""The ticket life cycle: every allowed transition in one table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from server.engine.errors import N_, IllegalTransition
+from server.models import Ticket, TicketStatus
+
+S = TicketStatus
+
+
+class Action(StrEnum):
+    CALL = "call"
+    RECALL = "recall"
+    START = "start"
+    COMPLETE = "complete"
+    NO_SHOW = "no_show"
+    TRANSFER = "transfer"
+    CANCEL = "cancel"
+    EXPIRE = "expire"
+
+
+#: (status, action) -> the status after it. Anything missing is forbidden.
+TRANSITIONS: dict[tuple[TicketStatus, Action], TicketStatus] = {
+    (S.WAITING, Action.CALL): S.CALLED,
+    (S.WAITING, Action.CANCEL): S.CANCELLED,
+    (S.WAITING, Action.EXPIRE): S.EXPIRED,
+    (S.CALLED, Action.RECALL): S.CALLED,
+    (S.CALLED, Action.START): S.SERVING,
+    (S.CALLED, Action.COMPLETE): S.DONE,
+    (S.CALLED, Action.NO_SHOW): S.NO_SHOW,
+    (S.CALLED, Action.TRANSFER): S.TRANSFERRED,
+    (S.CALLED, Action.EXPIRE): S.EXPIRED,
+    (S.SERVING, Action.COMPLETE): S.DONE,
+    (S.SERVING, Action.TRANSFER): S.TRANSFERRED,
+    (S.SERVING, Action.EXPIRE): S.EXPIRED,
+}
+
+#: The timestamp a ticket gets when it enters a status.
+_STAMP = {
+    S.CALLED: "called_at",
+    S.SERVING: "started_at",
+    S.DONE: "finished_at",
+    S.NO_SHOW: "finished_at",
+    S.TRANSFERRED: "finished_at",
+    S.CANCELLED: "finished_at",
+    S.EXPIRED: "finished_at",
+}
+
+
+def target(status: TicketStatus, action: Action) -> TicketStatus:
+    """The status ``action`` leads to from ``status``, or IllegalTransition."""
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        raise IllegalTransition(
+            N_("cannot %(action)s a ticket that is %(status)s"),
+            action=action.value.replace("_", " "),
+            status=status.value,
+        ) from None
+
+
+def apply(ticket: Ticket, action: Action, now: datetime) -> TicketStatus:
+    """Move ``ticket`` through ``action`` in memory, stamping the time it happened."""
+    new = target(ticket.status, action)
+    if action is Action.RECALL:
+        ticket.recall_count += 1
+    elif new is not ticket.status:
+        setattr(ticket, _STAMP[new], now)
+        # Served without pressing *start*: service is taken to begin at the call.
+        if new is S.DONE and ticket.started_at is None:
+            ticket.started_at = ticket.called_at
+        ticket.status = new
+    return new

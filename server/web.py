@@ -1,0 +1,50 @@
+"""The start page and the browser assets installed from npm (served here: no CDN)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, render_template, send_from_directory
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Office
+from server.persian import jalali, persian_digits
+
+bp = Blueprint("web", __name__)
+
+#: npm packages whose files the pages may load, and the folder inside each that is served.
+ASSET_PACKAGES = {
+    "socket.io-client": "dist",
+    "vazirmatn": "",
+    "chart.js": "dist",
+}
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """A plain start page linking to what this server offers."""
+    offices = db.session.scalars(select(Office).order_by(Office.code)).all()
+    return render_template("index.html", offices=offices)
+
+
+@bp.get("/assets/<package>/<path:filename>")
+def asset(package: str, filename: str) -> ResponseReturnValue:
+    """A file of an allowed npm package, cached for a day."""
+    if package not in ASSET_PACKAGES:
+        abort(404)
+    root = current_app.config["ASSETS_DIR"] / package / ASSET_PACKAGES[package]
+    return send_from_directory(root, filename, max_age=86400)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_template_filter(persian_digits)
+    app.add_template_filter(jalali)
+    app.context_processor(_language)
+
+
+def _language() -> dict[str, str]:
+    """``lang`` and ``dir`` for every template: Persian pages are right-to-left."""
+    lang = get_locale().language if get_locale() else "fa"
+    return {"lang": lang, "dir": "rtl" if lang == "fa" else "ltr"}

@@ -1,0 +1,174 @@
+"""Fixtures: databases (SQLite always, PostgreSQL when reachable), the app, clients, tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from server import auth
+from server.app import create_app
+from server.config import TestingConfig
+from server.database import Base, make_engine, make_sessionmaker
+from server.engine import CollectingPublisher, EngineSettings
+from server.extensions import db
+from server.models import Counter, Office, Role, TokenKind
+from tests import builders, services
+
+# Estimates would otherwise be cached across tests that reuse ids.
+FRESH = EngineSettings(estimate_cache_seconds=0)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One PostgreSQL database for the run; tests empty it rather than recreate it."""
+    yield from services.fresh_postgres_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each supported engine (schema created by ``engine``/``app``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'nobat.sqlite3'}"
+    url = request.getfixturevalue("postgres_url")
+    services.empty_postgres_database(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'nobat.sqlite3'}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a database with the schema created."""
+    result = make_engine(db_url)
+    Base.metadata.create_all(result)
+    yield result
+    result.dispose()
+
+
+@pytest.fixture
+def published() -> CollectingPublisher:
+    return CollectingPublisher()
+
+
+@pytest.fixture
+def session_factory(engine: Engine, published: CollectingPublisher) -> sessionmaker:
+    return make_sessionmaker(engine, published)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker) -> Iterator[Session]:
+    with session_factory() as result:
+        yield result
+
+
+@dataclass
+class Office1:
+    """The standard test office: three services, three counters and a clerk at each."""
+
+    office: Office
+    counters: list[Counter]
+    clerks: list[int]
+
+
+@pytest.fixture
+def amol(session: Session) -> Office1:
+    office = builders.office(session)
+    counters = [
+        builders.counter(session, office, 1, {"insurance": 1, "civil": 2}),
+        builders.counter(session, office, 2, {"civil": 1}),
+        builders.counter(session, office, 3, {"post": 1, "insurance": 2}),
+    ]
+    clerks = [builders.user(session, f"clerk{n}", office=office).id for n in (1, 2, 3)]
+    session.commit()
+    return Office1(office, counters, clerks)
+
+
+# --- the web app ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    """The app on a fresh database, its events collected in ``app.extensions['published']``."""
+    publisher = CollectingPublisher()
+    result = create_app(
+        TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url}, publisher=publisher
+    )
+    result.extensions["published"] = publisher
+    with result.app_context():
+        Base.metadata.create_all(db.engine)
+    yield result
+    with result.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass
+class Tokens:
+    """Bearer tokens for every kind of caller, in office ``amol`` unless named ``other``."""
+
+    clerk: str
+    clerk2: str
+    manager: str
+    admin: str
+    kiosk: str
+    display: str
+    other_clerk: str
+    other_kiosk: str
+    other_display: str
+
+    @staticmethod
+    def header(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def tokens(app: Flask) -> Tokens:
+    """Office ``amol`` (services insurance A, civil B, post C; counters 1–3) and ``babol``."""
+    with app.app_context():
+        s = db.session
+        amol = builders.office(s, "amol")
+        builders.counter(s, amol, 1, {"insurance": 1, "civil": 2})
+        builders.counter(s, amol, 2, {"civil": 1})
+        builders.counter(s, amol, 3, {"post": 1, "insurance": 2})
+        babol = builders.office(s, "babol")
+        builders.counter(s, babol, 1, {"insurance": 1})
+
+        def user_token(name: str, role: Role, office: Office | None) -> str:
+            return auth.create_token(s, user=builders.user(s, name, role, office))
+
+        def device_token(kind: TokenKind, office: Office) -> str:
+            return auth.create_token(s, device=kind, office_id=office.id)
+
+        result = Tokens(
+            clerk=user_token("clerk1", Role.CLERK, amol),
+            clerk2=user_token("clerk2", Role.CLERK, amol),
+            manager=user_token("manager", Role.MANAGER, amol),
+            admin=user_token("admin", Role.ADMIN, None),
+            kiosk=device_token(TokenKind.KIOSK, amol),
+            display=device_token(TokenKind.DISPLAY, amol),
+            other_clerk=user_token("babol-clerk", Role.CLERK, babol),
+            other_kiosk=device_token(TokenKind.KIOSK, babol),
+            other_display=device_token(TokenKind.DISPLAY, babol),
+        )
+        s.commit()
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _services_available(request: pytest.FixtureRequest) -> None:
+    """Tests marked postgres/redis skip with a reason when the service is down (fail in CI)."""
+    services.check(request.node)

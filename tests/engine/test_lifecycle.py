@@ -1,0 +1,123 @@
+"""The ticket life cycle: every allowed transition works, every other one is refused."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server import engine
+from server.engine import TRANSITIONS, Action, IllegalTransition
+from server.engine.lifecycle import target
+from server.models import EventType, TicketEvent, TicketStatus
+from tests.conftest import Office1
+from tests.engine.helpers import act, call, issue
+
+S = TicketStatus
+ALL_PAIRS = [(status, action) for status in TicketStatus for action in Action]
+
+
+@pytest.mark.parametrize(("status", "action"), ALL_PAIRS, ids=lambda v: v.value)
+def test_the_table_allows_exactly_the_designed_transitions(status, action):
+    designed = {
+        (S.WAITING, Action.CALL), (S.WAITING, Action.CANCEL), (S.WAITING, Action.EXPIRE),
+        (S.CALLED, Action.RECALL), (S.CALLED, Action.START), (S.CALLED, Action.COMPLETE),
+        (S.CALLED, Action.NO_SHOW), (S.CALLED, Action.TRANSFER), (S.CALLED, Action.EXPIRE),
+        (S.SERVING, Action.COMPLETE), (S.SERVING, Action.TRANSFER), (S.SERVING, Action.EXPIRE),
+    }  # fmt: skip
+    if (status, action) in designed:
+        assert target(status, action) is TRANSITIONS[(status, action)]
+    else:
+        with pytest.raises(IllegalTransition):
+            target(status, action)
+
+
+def _ticket_in(session: Session, amol: Office1, status: TicketStatus):
+    """A real ticket brought to ``status`` through the engine."""
+    ticket = issue(session, amol.office, "insurance")
+    if status is S.WAITING:
+        return ticket
+    call(session, amol.counters[0].id, amol.clerks[0])
+    steps = {
+        S.CALLED: [],
+        S.SERVING: [Action.START],
+        S.DONE: [Action.COMPLETE],
+        S.NO_SHOW: [Action.NO_SHOW],
+        S.CANCELLED: None,
+        S.TRANSFERRED: None,
+        S.EXPIRED: None,
+    }[status]
+    if steps is None:
+        return _finished_otherwise(session, amol, status)
+    for step in steps:
+        act(session, ticket, step)
+    return ticket
+
+
+def _finished_otherwise(session: Session, amol: Office1, status: TicketStatus):
+    if status is S.CANCELLED:
+        ticket = issue(session, amol.office, "post")
+        return act(session, ticket, Action.CANCEL)
+    if status is S.TRANSFERRED:
+        ticket = session.scalar(select(engine.tickets.Ticket).where(engine.tickets.Ticket.status == S.CALLED))
+        engine.transfer(session, ticket.id, "civil")
+        session.commit()
+        return ticket
+    ticket = issue(session, amol.office, "post")
+    engine.lifecycle.apply(ticket, Action.EXPIRE, ticket.issued_at)
+    session.commit()
+    return ticket
+
+
+CLERK_ACTIONS = [Action.RECALL, Action.START, Action.COMPLETE, Action.NO_SHOW, Action.CANCEL]
+
+
+@pytest.mark.parametrize("status", list(TicketStatus), ids=lambda v: v.value)
+@pytest.mark.parametrize("action", CLERK_ACTIONS, ids=lambda v: v.value)
+def test_clerk_actions_follow_the_table_on_real_tickets(session, amol, status, action):
+    ticket = _ticket_in(session, amol, status)
+    assert ticket.status is status
+    if (status, action) in TRANSITIONS:
+        changed = act(session, ticket, action)
+        assert changed.status is TRANSITIONS[(status, action)]
+    else:
+        with pytest.raises(IllegalTransition):
+            engine.act(session, ticket.id, action)
+        session.rollback()
+        assert session.get(engine.tickets.Ticket, ticket.id).status is status
+
+
+def test_every_transition_leaves_an_event_row_with_who_when_where(session, amol):
+    ticket = issue(session, amol.office, "insurance")
+    call(session, amol.counters[0].id, amol.clerks[0])
+    act(session, ticket, Action.RECALL)
+    act(session, ticket, Action.START)
+    act(session, ticket, Action.COMPLETE)
+    rows = session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
+    ).all()
+    assert [r.type for r in rows] == [
+        EventType.ISSUED, EventType.CALLED, EventType.RECALLED, EventType.STARTED, EventType.DONE
+    ]
+    called = rows[1]
+    assert called.counter_id == amol.counters[0].id
+    assert called.actor_id == amol.clerks[0]
+    assert all(r.at is not None for r in rows)
+
+
+def test_recall_counts_announcements_and_keeps_the_first_call_time(session, amol):
+    ticket = issue(session, amol.office, "insurance")
+    called = call(session, amol.counters[0].id)
+    first_call = called.called_at
+    act(session, ticket, Action.RECALL)
+    again = act(session, ticket, Action.RECALL)
+    assert again.recall_count == 2
+    assert again.called_at == first_call
+
+
+def test_completing_a_ticket_never_started_takes_the_call_as_its_start(session, amol):
+    ticket = issue(session, amol.office, "insurance")
+    call(session, amol.counters[0].id)
+    done = act(session, ticket, Action.COMPLETE)
+    assert done.started_at == done.called_at
+    assert done.finished_at >= done.called_at
