@@ -15,7 +15,7 @@ from enum import StrEnum
 from flask import g, request
 from flask_babel import gettext
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.engine.clock import utcnow
@@ -87,21 +87,33 @@ def create_token(
     return secret
 
 
+_tokens, _users = ApiToken.__table__, User.__table__
+_PRINCIPAL = (
+    select(
+        _tokens.c.id,
+        _tokens.c.kind,
+        _tokens.c.office_id,
+        _users.c.id,
+        _users.c.role,
+        _users.c.office_id,
+        _users.c.active,
+    )
+    .outerjoin(_users, _users.c.id == _tokens.c.user_id)
+    .where(_tokens.c.token_hash == bindparam("hash"), _tokens.c.revoked.is_(False))
+)
+
+
 def principal_for(session: Session, secret: str) -> Principal | None:
     """The principal behind a presented secret, or None if unknown, revoked or disabled."""
-    row = session.execute(
-        select(ApiToken, User)
-        .outerjoin(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked.is_(False))
-    ).first()
+    row = session.execute(_PRINCIPAL, {"hash": hash_token(secret)}).first()
     if row is None:
         return None
-    token, user = row
-    if token.kind is TokenKind.USER:
-        if user is None or not user.active:
+    token_id, kind, token_office, user_id, role, user_office, active = row
+    if kind is TokenKind.USER:
+        if user_id is None or not active:
             return None
-        return Principal(token.id, token.kind, user.office_id, user.id, user.role)
-    return Principal(token.id, token.kind, token.office_id)
+        return Principal(token_id, kind, user_office, user_id, role)
+    return Principal(token_id, kind, token_office)
 
 
 def authenticate(session: Session) -> Principal:

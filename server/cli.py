@@ -63,7 +63,9 @@ def user_group() -> None:
 @click.option("--name", "full_name", default="", help="full name shown to colleagues")
 @click.password_option(envvar="NOBAT_USER_PASSWORD")
 @with_appcontext
-def user_add(username: str, role: str, office_code: str | None, full_name: str, password: str) -> None:
+def user_add(
+    username: str, role: str, office_code: str | None, full_name: str, password: str
+) -> None:
     """Add a staff user (clerk, manager or admin)."""
     session = db.session
     if session.scalar(select(User).where(User.username == username)):
@@ -97,7 +99,9 @@ def token_group() -> None:
 @click.option("--office", "office_code", help="the office a device token is bound to")
 @click.option("--name", default="", help="a label, e.g. 'kiosk by the door'")
 @with_appcontext
-def token_create(username: str | None, device: str | None, office_code: str | None, name: str) -> None:
+def token_create(
+    username: str | None, device: str | None, office_code: str | None, name: str
+) -> None:
     """Create a token and print it once (only its hash is kept)."""
     session = db.session
     if bool(username) == bool(device):

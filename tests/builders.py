@@ -42,7 +42,9 @@ def counter(session: Session, office: Office, number: int, tiers: dict[str, int]
     """A closed counter serving services by code at the given tiers (1 = primary)."""
     result = Counter(office_id=office.id, number=number, name=f"Counter {number}")
     services = {s.code: s for s in office.services}
-    result.links = [CounterService(service=services[code], tier=tier) for code, tier in tiers.items()]
+    result.links = [
+        CounterService(service=services[code], tier=tier) for code, tier in tiers.items()
+    ]
     session.add(result)
     session.flush()
     return result

@@ -16,7 +16,7 @@ from server import auth
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base, make_engine, make_sessionmaker
-from server.engine import CollectingPublisher, EngineSettings
+from server.engine import CollectingPublisher, EngineSettings, day, estimates
 from server.extensions import db
 from server.models import Counter, Office, Role, TokenKind
 from tests import builders, services
@@ -44,6 +44,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'nobat.sqlite3'}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Process caches are keyed by database URL, which PostgreSQL tests reuse."""
+    estimates.forget_cache()
+    day.forget_sweeps()
 
 
 @pytest.fixture
@@ -100,9 +107,7 @@ def amol(session: Session) -> Office1:
 def app(db_url: str) -> Iterator[Flask]:
     """The app on a fresh database, its events collected in ``app.extensions['published']``."""
     publisher = CollectingPublisher()
-    result = create_app(
-        TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url}, publisher=publisher
-    )
+    result = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url}, publisher=publisher)
     result.extensions["published"] = publisher
     with result.app_context():
         Base.metadata.create_all(db.engine)

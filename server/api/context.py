@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.engine.settings import EngineSettings
 from server.extensions import db
-from server.models import Counter, Office, Ticket
+from server.engine.facts import OfficeFacts, office_by_code
+from server.models import Counter, Ticket
 
-# Path ids are bounded in the URL rules, so no id overflows a database integer.
-MAX_ID = 2**31 - 1
+_COUNTER_OFFICE = select(Counter.office_id).where(Counter.id == bindparam("id"))
+_TICKET_OFFICE = select(Ticket.office_id).where(Ticket.id == bindparam("id"))
 
 
 def session() -> Session:
@@ -25,22 +26,24 @@ def settings() -> EngineSettings:
     return current_app.extensions["nobat.engine_settings"]
 
 
-def office_or_404(code: str) -> Office:
-    office = session().scalar(select(Office).where(Office.code == code))
+def office_or_404(code: str) -> OfficeFacts:
+    office = office_by_code(session(), code)
     if office is None:
         abort(404, message=gettext("no office %(code)s", code=code))
     return office
 
 
-def counter_or_404(counter_id: int) -> Counter:
-    counter = session().get(Counter, counter_id)
-    if counter is None:
+def counter_office_or_404(counter_id: int) -> int:
+    """The office of the counter: what authorisation needs before the engine locks it."""
+    office_id = session().execute(_COUNTER_OFFICE, {"id": counter_id}).scalar()
+    if office_id is None:
         abort(404, message=gettext("no counter %(id)s", id=counter_id))
-    return counter
+    return office_id
 
 
-def ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = session().get(Ticket, ticket_id)
-    if ticket is None:
+def ticket_office_or_404(ticket_id: int) -> int:
+    """The office of the ticket, for authorisation."""
+    office_id = session().execute(_TICKET_OFFICE, {"id": ticket_id}).scalar()
+    if office_id is None:
         abort(404, message=gettext("no ticket %(id)s", id=ticket_id))
-    return ticket
+    return office_id

@@ -9,13 +9,15 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from server import engine
 from server.api import present
-from server.api.context import counter_or_404, session, settings
+from server.api.context import counter_office_or_404, session, settings
 from server.api.schemas import CounterOut, TicketOut
 from server.auth import Caller, require
-from server.models import Counter, User
+from server.engine import CounterFacts
+from server.models import Counter, CounterService, User
 
 blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description="Counters")
 
@@ -28,34 +30,41 @@ class Next(MethodView):
     @blp.alt_response(204, description="nothing waits for this counter")
     def post(self, counter: int) -> dict[str, Any] | Response:
         """Finish the current ticket as served and call the next one for this counter."""
-        found = counter_or_404(counter)
-        principal = require(session(), found.office_id, Caller.STAFF)
-        ticket = engine.call_next(session(), found.id, actor=principal.actor, settings=settings())
-        payload = present.ticket(engine.Issued(ticket, 0, None)) if ticket else None
+        principal = require(session(), counter_office_or_404(counter), Caller.STAFF)
+        ticket = engine.call_next(session(), counter, actor=principal.actor, settings=settings())
+        payload = present.ticket(engine.Issued(ticket)) if ticket else None
         session().commit()
         return payload if payload is not None else Response(status=204)
 
 
-def _counter_command(command: Callable[..., Counter], doc: str) -> type[MethodView]:
+def _counter_command(command: Callable[..., CounterFacts], doc: str) -> type[MethodView]:
     """A POST that applies ``command`` to the counter and answers with the counter."""
 
     class CounterCommand(MethodView):
         @blp.response(200, CounterOut)
         def post(self, counter: int) -> dict[str, Any]:
-            found = counter_or_404(counter)
-            principal = require(session(), found.office_id, Caller.STAFF)
-            changed = command(session(), found.id, actor=principal.actor)
-            clerk = (
-                session().scalar(select(User.username).where(User.id == changed.clerk_id))
-                if changed.clerk_id
-                else None
-            )
-            payload = present.counter(changed, clerk)
+            principal = require(session(), counter_office_or_404(counter), Caller.STAFF)
+            command(session(), counter, actor=principal.actor)
             session().commit()
-            return payload
+            return present.counter(_listed(counter))
 
     CounterCommand.post.__doc__ = doc
     return CounterCommand
+
+
+def _listed(counter_id: int) -> tuple[Counter, str | None]:
+    """The counter as the listing shows it: state, clerk and services by tier."""
+    return (
+        session()
+        .execute(
+            select(Counter, User.username)
+            .outerjoin(User, User.id == Counter.clerk_id)
+            .where(Counter.id == counter_id)
+            .options(selectinload(Counter.links).selectinload(CounterService.service))
+            .execution_options(populate_existing=True)
+        )
+        .one()
+    )
 
 
 for _name, _command, _doc in (

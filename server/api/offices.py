@@ -31,7 +31,9 @@ class Services(MethodView):
         found = office_or_404(office)
         require(session(), found.id, *ANYONE)
         services = session().scalars(
-            select(Service).where(Service.office_id == found.id).order_by(Service.position, Service.id)
+            select(Service)
+            .where(Service.office_id == found.id)
+            .order_by(Service.position, Service.id)
         )
         return [present.service(s) for s in services]
 
@@ -50,7 +52,7 @@ class Counters(MethodView):
             .order_by(Counter.number)
             .options(selectinload(Counter.links).selectinload(CounterService.service))
         )
-        return [present.counter(c, clerk) for c, clerk in rows]
+        return [present.counter(row) for row in rows]
 
 
 @blp.route(f"/{OFFICE}/tickets")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from flask import request
@@ -11,17 +11,12 @@ from server.engine.clock import zone
 from server.engine.estimates import Estimate
 from server.engine.snapshot import Snapshot
 from server.engine.tickets import Issued
-from server.models import Counter, Office, Service, Ticket, TicketStatus
+from server.models import Counter, Service, TicketStatus
 
 
-def local(at: datetime | None, office: Office) -> datetime | None:
+def _local(at: datetime | None, tz: tzinfo) -> datetime | None:
     """An aware datetime in the office's zone, so clients see local time and its offset."""
-    return at.astimezone(zone(office.timezone)) if at is not None else None
-
-
-def status_url(ticket: Ticket) -> str:
-    """The citizen's link to the ticket's live status page."""
-    return f"{request.url_root}t/{ticket.public_token}"
+    return at.astimezone(tz) if at is not None else None
 
 
 def _eta(estimate: Estimate | None) -> dict[str, Any]:
@@ -32,26 +27,31 @@ def _eta(estimate: Estimate | None) -> dict[str, Any]:
 
 def ticket(issued: Issued) -> dict[str, Any]:
     """A ticket with its place in the queue (position only while it waits)."""
-    t, office = issued.ticket, issued.ticket.office
+    t = issued.ticket
+    tz = zone(t.timezone)
     waiting = t.status is TicketStatus.WAITING
     return {
         "id": t.id,
         "number": t.number,
-        "service": t.service.code,
+        "service": t.service_code,
         "priority": t.priority,
         "priority_reason": t.priority_reason,
         "status": t.status,
         "position": issued.ahead + 1 if waiting else None,
         "people_ahead": issued.ahead if waiting else None,
         **_eta(issued.estimate),
-        "issued_at": local(t.issued_at, office),
-        "called_at": local(t.called_at, office),
-        "started_at": local(t.started_at, office),
-        "finished_at": local(t.finished_at, office),
-        "counter": t.counter,
+        "issued_at": _local(t.issued_at, tz),
+        "called_at": _local(t.called_at, tz),
+        "started_at": _local(t.started_at, tz),
+        "finished_at": _local(t.finished_at, tz),
+        "counter": (
+            {"id": t.counter_id, "number": t.counter_number, "name": t.counter_name}
+            if t.counter_id
+            else None
+        ),
         "recall_count": t.recall_count,
         "transferred_from": t.transferred_from_id,
-        "status_url": status_url(t),
+        "status_url": f"{request.url_root}t/{t.public_token}",
     }
 
 
@@ -67,7 +67,8 @@ def service(s: Service) -> dict[str, Any]:
     }
 
 
-def counter(c: Counter, clerk: str | None) -> dict[str, Any]:
+def counter(row: tuple[Counter, str | None]) -> dict[str, Any]:
+    c, clerk = row
     return {
         "id": c.id,
         "number": c.number,
@@ -79,17 +80,17 @@ def counter(c: Counter, clerk: str | None) -> dict[str, Any]:
 
 
 def board(snapshot: Snapshot) -> dict[str, Any]:
-    office = snapshot.office
+    tz = zone(snapshot.office.timezone)
 
     def board_ticket(data: dict[str, Any] | None) -> dict[str, Any] | None:
         if data is None:
             return None
-        return {**data, "called_at": local(data.get("called_at"), office)}
+        return {**data, "called_at": _local(data.get("called_at"), tz)}
 
     return {
-        "office": office.code,
+        "office": snapshot.office.code,
         "seq": snapshot.seq,
-        "at": local(snapshot.at, office),
+        "at": _local(snapshot.at, tz),
         "services": [
             {**service(q.service), "waiting": q.waiting, **_eta(q.estimate)}
             for q in snapshot.services

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from server import engine
 from server.api import present
-from server.api.context import session, settings, ticket_or_404
+from server.api.context import session, settings, ticket_office_or_404
 from server.api.schemas import TicketOut, Transfer
 from server.auth import Caller, require
 from server.engine import Action
@@ -20,9 +20,8 @@ TICKET = "<int(min=1, max=2147483647):ticket>"
 
 
 def _act(ticket_id: int, action: Action) -> dict[str, Any]:
-    found = ticket_or_404(ticket_id)
-    principal = require(session(), found.office_id, Caller.STAFF)
-    changed = engine.act(session(), found.id, action, actor=principal.actor)
+    principal = require(session(), ticket_office_or_404(ticket_id), Caller.STAFF)
+    changed = engine.act(session(), ticket_id, action, actor=principal.actor)
     payload = present.ticket(engine.where_it_stands(session(), changed, settings()))
     session().commit()
     return payload
@@ -54,9 +53,8 @@ class TransferTicket(MethodView):
     @blp.response(200, TicketOut)
     def post(self, body: dict[str, Any], ticket: int) -> dict[str, Any]:
         """Send the citizen to another service; the new ticket keeps their place."""
-        found = ticket_or_404(ticket)
-        principal = require(session(), found.office_id, Caller.STAFF)
-        new = engine.transfer(session(), found.id, body["service"], actor=principal.actor)
+        principal = require(session(), ticket_office_or_404(ticket), Caller.STAFF)
+        new = engine.transfer(session(), ticket, body["service"], actor=principal.actor)
         payload = present.ticket(engine.where_it_stands(session(), new, settings()))
         session().commit()
         return payload

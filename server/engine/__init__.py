@@ -21,6 +21,14 @@ from server.engine.errors import (
     NotFound,
     ServiceUnavailable,
 )
+from server.engine.facts import (
+    CounterFacts,
+    OfficeFacts,
+    TicketFacts,
+    office_by_code,
+    office_by_id,
+    ticket_by_id,
+)
 from server.engine.events import (
     SYSTEM,
     Actor,
@@ -35,6 +43,12 @@ from server.engine.snapshot import Snapshot
 from server.engine.tickets import Issued, act, by_public_token, issue, transfer, where_it_stands
 
 __all__ = [
+    "CounterFacts",
+    "OfficeFacts",
+    "TicketFacts",
+    "office_by_code",
+    "office_by_id",
+    "ticket_by_id",
     "SYSTEM",
     "TRANSITIONS",
     "Action",

@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from server.engine import events, lifecycle
 from server.engine.clock import business_date
-from server.models import IS_OPEN, EventType, Office, Ticket
+from server.engine.facts import OfficeFacts, ticket_by_id
+from server.models import IS_OPEN, EventType, Ticket
 
 # Offices whose previous days this process already swept, by business date.
 _swept: dict[tuple[str, int], date] = {}
 
 
-def close_day(session: Session, office: Office, now: datetime) -> int:
+def close_day(session: Session, office: OfficeFacts, now: datetime) -> int:
     """Expire every open ticket of the office from before its current business day."""
     today = business_date(office.timezone, now)
     stale = session.scalars(
@@ -26,18 +27,20 @@ def close_day(session: Session, office: Office, now: datetime) -> int:
     ).all()
     for ticket in stale:
         lifecycle.apply(ticket, lifecycle.Action.EXPIRE, now)
+    session.flush()
+    for ticket in stale:
         events.record(
             session,
             EventType.EXPIRED,
             office_id=office.id,
             at=now,
             actor=events.SYSTEM,
-            ticket=ticket,
+            ticket=ticket_by_id(session, ticket.id),
         )
     return len(stale)
 
 
-def ensure_closed(session: Session, office: Office, now: datetime) -> date:
+def ensure_closed(session: Session, office: OfficeFacts, now: datetime) -> date:
     """Sweep previous days once per process and day, lazily, on the office's first action."""
     today = business_date(office.timezone, now)
     key = (str(session.get_bind().url), office.id)
@@ -45,3 +48,8 @@ def ensure_closed(session: Session, office: Office, now: datetime) -> date:
         close_day(session, office, now)
         _swept[key] = today
     return today
+
+
+def forget_sweeps() -> None:
+    """Forget which days were swept (tests and benchmarks that recreate databases)."""
+    _swept.clear()

@@ -15,11 +15,14 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.engine.settings import EngineSettings
-from server.models import IS_DONE, IS_WAITING, Counter, CounterService, CounterState, Ticket
+from server.engine.facts import TicketFacts, counters, tickets
+from server.models import IS_DONE, IS_WAITING, CounterService, CounterState, Ticket
+
+counter_services = CounterService.__table__
 
 _SPREAD_Z = 1.3
 
@@ -74,24 +77,40 @@ def forget_cache() -> None:
     _cache.clear()
 
 
-def people_ahead(session: Session, ticket: Ticket) -> int:
+_ahead = tickets.c
+_WAITING_IN_SERVICE = (
+    select(func.count())
+    .select_from(tickets)
+    .where(
+        IS_WAITING,
+        _ahead.service_id == bindparam("service_id"),
+        _ahead.business_date == bindparam("day"),
+    )
+)
+_EARLIER = or_(
+    _ahead.queued_at < bindparam("queued_at"),
+    and_(_ahead.queued_at == bindparam("queued_at"), _ahead.id < bindparam("id")),
+)
+_AHEAD_OF_PRIORITY = _WAITING_IN_SERVICE.where(_ahead.priority.is_(True), _EARLIER)
+_AHEAD_OF_ORDINARY = _WAITING_IN_SERVICE.where(or_(_ahead.priority.is_(True), _EARLIER))
+_CAPACITY = (
+    select(counter_services.c.tier, counters.c.state)
+    .join(counters, counters.c.id == counter_services.c.counter_id)
+    .where(counter_services.c.service_id == bindparam("service_id"))
+)
+
+
+def people_ahead(session: Session, ticket: TicketFacts) -> int:
     """Waiting tickets of the same service that routing would call before ``ticket``."""
-    earlier = or_(
-        Ticket.queued_at < ticket.queued_at,
-        and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
-    )
-    ahead = (
-        Ticket.priority.is_(True) & earlier if ticket.priority else or_(Ticket.priority, earlier)
-    )
+    statement = _AHEAD_OF_PRIORITY if ticket.priority else _AHEAD_OF_ORDINARY
     return session.execute(
-        select(func.count())
-        .select_from(Ticket)
-        .where(
-            IS_WAITING,
-            Ticket.service_id == ticket.service_id,
-            Ticket.business_date == ticket.business_date,
-            ahead,
-        )
+        statement,
+        {
+            "service_id": ticket.service_id,
+            "day": ticket.business_date,
+            "queued_at": ticket.queued_at,
+            "id": ticket.id,
+        },
     ).scalar_one()
 
 
@@ -101,11 +120,7 @@ def capacity(session: Session, service_id: int) -> float:
     Before any counter has opened, the counters that serve the service stand in,
     so a citizen arriving early still gets an estimate.
     """
-    links = session.execute(
-        select(CounterService.tier, Counter.state)
-        .join(Counter, Counter.id == CounterService.counter_id)
-        .where(CounterService.service_id == service_id)
-    ).all()
+    links = session.execute(_CAPACITY, {"service_id": service_id}).all()
     open_links = [tier for tier, state in links if state is CounterState.OPEN]
     tiers = open_links or [tier for tier, _state in links]
     return sum(1.0 / tier for tier in tiers)

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import event, update
+from sqlalchemy import bindparam, event, insert, update
 from sqlalchemy.orm import Session
 
-from server.models import Counter, EventType, Office, Ticket, TicketEvent
+from server.engine.facts import CounterFacts, TicketFacts
+from server.models import EventType, Office, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -83,36 +84,11 @@ class _Pending:
     type: EventType
     at: datetime
     actor: Actor
-    ticket: Ticket | None
-    counter: Counter | None
+    ticket_id: int | None
+    counter_id: int | None
     detail: str | None
-    ticket_data: dict[str, Any] | None
-    counter_data: dict[str, Any] | None
-
-
-def ticket_data(ticket: Ticket) -> dict[str, Any]:
-    """The public picture of a ticket carried by events and snapshots."""
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "service": ticket.service.code,
-        "status": ticket.status.value,
-        "priority": ticket.priority,
-        "counter": ticket.counter_id,
-        "counter_name": ticket.counter.name if ticket.counter is not None else None,
-        "recall_count": ticket.recall_count,
-        "called_at": ticket.called_at,
-    }
-
-
-def counter_data(counter: Counter) -> dict[str, Any]:
-    """The public picture of a counter carried by events and snapshots."""
-    return {
-        "id": counter.id,
-        "number": counter.number,
-        "name": counter.name,
-        "state": counter.state.value,
-    }
+    ticket: dict[str, Any] | None
+    counter: dict[str, Any] | None
 
 
 def record(
@@ -122,27 +98,38 @@ def record(
     office_id: int,
     at: datetime,
     actor: Actor,
-    ticket: Ticket | None = None,
-    counter: Counter | None = None,
+    ticket: TicketFacts | None = None,
+    counter: CounterFacts | None = None,
     detail: str | None = None,
 ) -> None:
-    """Note that ``type`` happened; the row and the live event follow at commit."""
-    if ticket is not None and ticket.id is None:
-        session.flush()
-    where = counter if counter is not None else (ticket.counter if ticket is not None else None)
+    """Note that ``type`` happened; the audit row and the live event follow at commit."""
+    if counter is not None:
+        where = counter.id
+    else:
+        where = ticket.counter_id if ticket is not None else None
     session.info.setdefault(_PENDING, []).append(
         _Pending(
             office_id=office_id,
             type=type,
             at=at,
             actor=actor,
-            ticket=ticket,
-            counter=where,
+            ticket_id=ticket.id if ticket is not None else None,
+            counter_id=where,
             detail=detail,
-            ticket_data=ticket_data(ticket) if ticket is not None else None,
-            counter_data=counter_data(counter) if counter is not None else None,
+            ticket=ticket.as_event() if ticket is not None else None,
+            counter=counter.as_event() if counter is not None else None,
         )
     )
+
+
+_offices = Office.__table__
+_BUMP_SEQ = (
+    update(_offices)
+    .where(_offices.c.id == bindparam("office"))
+    .values(event_seq=_offices.c.event_seq + bindparam("n"))
+    .returning(_offices.c.event_seq)
+)
+_INSERT_EVENTS = insert(TicketEvent.__table__)
 
 
 def install() -> None:
@@ -172,25 +159,21 @@ def _seal(session: Session) -> None:
     # Offices in id order: two transactions never wait on each other's office rows.
     for office_id in sorted(by_office):
         items = by_office[office_id]
-        last = session.execute(
-            update(Office)
-            .where(Office.id == office_id)
-            .values(event_seq=Office.event_seq + len(items))
-            .returning(Office.event_seq)
-        ).scalar_one()
+        last = session.execute(_BUMP_SEQ, {"office": office_id, "n": len(items)}).scalar_one()
+        rows = []
         for seq, item in enumerate(items, start=last - len(items) + 1):
-            session.add(
-                TicketEvent(
-                    office_id=office_id,
-                    ticket_id=item.ticket.id if item.ticket is not None else None,
-                    type=item.type,
-                    at=item.at,
-                    counter_id=item.counter.id if item.counter is not None else None,
-                    actor_id=item.actor.user_id,
-                    device_token_id=item.actor.device_token_id,
-                    seq=seq,
-                    detail=item.detail,
-                )
+            rows.append(
+                {
+                    "office_id": office_id,
+                    "ticket_id": item.ticket_id,
+                    "type": item.type,
+                    "at": item.at,
+                    "counter_id": item.counter_id,
+                    "actor_id": item.actor.user_id,
+                    "device_token_id": item.actor.device_token_id,
+                    "seq": seq,
+                    "detail": item.detail,
+                }
             )
             outbox.append(
                 LiveEvent(
@@ -198,11 +181,12 @@ def _seal(session: Session) -> None:
                     seq=seq,
                     type=item.type.value,
                     at=item.at,
-                    ticket=item.ticket_data,
-                    counter=item.counter_data,
+                    ticket=item.ticket,
+                    counter=item.counter,
                 )
             )
-    session.flush()
+        # A Core insert: the audit rows need no unit of work, and this runs on every commit.
+        session.execute(_INSERT_EVENTS, rows)
 
 
 def _flush_outbox(session: Session) -> None:

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.models import DailySequence
 
+_table = DailySequence.__table__
+
+
+def _bump(insert):
+    stmt = insert(_table).values(
+        service_id=bindparam("service_id"), business_date=bindparam("day"), last=1
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[_table.c.service_id, _table.c.business_date],
+        set_={"last": _table.c.last + 1},
+    ).returning(_table.c.last)
+
+
 # The two supported databases; both speak INSERT ... ON CONFLICT ... RETURNING.
-_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_BUMP = {"postgresql": _bump(postgresql.insert), "sqlite": _bump(sqlite.insert)}
 
 
 def next_sequence(session: Session, service_id: int, day: date) -> int:
@@ -20,13 +34,8 @@ def next_sequence(session: Session, service_id: int, day: date) -> int:
     behind it and each gets its own number; the unique constraint on tickets
     backs this up should anything else go wrong.
     """
-    upsert = _UPSERTS[session.get_bind().dialect.name]
-    stmt = upsert(DailySequence).values(service_id=service_id, business_date=day, last=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[DailySequence.service_id, DailySequence.business_date],
-        set_={"last": DailySequence.last + 1},
-    ).returning(DailySequence.last)
-    return session.execute(stmt).scalar_one()
+    bump = _BUMP[session.get_bind().dialect.name]
+    return session.execute(bump, {"service_id": service_id, "day": day}).scalar_one()
 
 
 def display_number(letter: str, sequence: int) -> str:

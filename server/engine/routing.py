@@ -13,32 +13,38 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.engine import lifecycle
-from server.models import IS_WAITING, Counter, CounterService, Ticket, TicketStatus
+from server.engine.facts import CounterFacts
+from server.models import IS_WAITING, CounterService, Ticket, TicketStatus
 
 
 class RoutingPolicy(Protocol):
-    def order(self, counter: Counter, priority_bound: int) -> Sequence[ColumnElement]:
+    def order(self, counter: CounterFacts, priority_bound: int) -> Sequence[ColumnElement]:
         """The ORDER BY of the candidate tickets, best first."""
 
 
 class TieredPriority:
     """Tiers first; within them priority tickets first, but never more than K in a row."""
 
-    def order(self, counter: Counter, priority_bound: int) -> Sequence[ColumnElement]:
-        prefer_ordinary = counter.priority_streak >= priority_bound
-        priority = Ticket.priority.asc() if prefer_ordinary else Ticket.priority.desc()
-        return (CounterService.tier, priority, Ticket.queued_at, Ticket.id)
+    PRIORITY_FIRST = (CounterService.tier, Ticket.priority.desc(), Ticket.queued_at, Ticket.id)
+    ORDINARY_FIRST = (CounterService.tier, Ticket.priority.asc(), Ticket.queued_at, Ticket.id)
+
+    def order(self, counter: CounterFacts, priority_bound: int) -> Sequence[ColumnElement]:
+        if counter.priority_streak >= priority_bound:
+            return self.ORDINARY_FIRST
+        return self.PRIORITY_FIRST
 
 
 class TieredFifo:
     """Tiers first, then strictly by queue time: for offices that do not give priority."""
 
-    def order(self, counter: Counter, priority_bound: int) -> Sequence[ColumnElement]:
-        return (CounterService.tier, Ticket.queued_at, Ticket.id)
+    ORDER = (CounterService.tier, Ticket.queued_at, Ticket.id)
+
+    def order(self, counter: CounterFacts, priority_bound: int) -> Sequence[ColumnElement]:
+        return self.ORDER
 
 
 POLICIES: dict[str, RoutingPolicy] = {"tiered": TieredPriority(), "fifo": TieredFifo()}
@@ -54,41 +60,53 @@ def policy(name: str) -> RoutingPolicy:
 
 def claim_next(
     session: Session,
-    counter: Counter,
+    counter: CounterFacts,
     *,
     day: date,
     now: datetime,
     clerk_id: int | None,
     routing: RoutingPolicy,
     priority_bound: int,
-) -> Ticket | None:
-    """Atomically mark the best waiting ticket as called at ``counter``; None if none waits."""
-    candidate = (
-        select(Ticket.id)
-        .join(
-            CounterService,
-            (CounterService.service_id == Ticket.service_id)
-            & (CounterService.counter_id == counter.id),
-        )
-        .where(IS_WAITING, Ticket.business_date == day)
-        .order_by(*routing.order(counter, priority_bound))
-        .limit(1)
-        .with_for_update(skip_locked=True, of=Ticket)
-        # The subquery reads tickets itself; it must not correlate to the UPDATE's table.
-        .correlate(None)
-        .scalar_subquery()
-    )
-    called = lifecycle.target(TicketStatus.WAITING, lifecycle.Action.CALL)
-    claimed_id = session.execute(
-        update(Ticket)
-        .where(Ticket.id == candidate, IS_WAITING)
-        .values(status=called, called_at=now, counter_id=counter.id, clerk_id=clerk_id)
-        .returning(Ticket.id)
-        .execution_options(synchronize_session=False)
+) -> int | None:
+    """Atomically mark the best waiting ticket as called at ``counter``; its id, or None."""
+    statement = _claim_statement(routing.order(counter, priority_bound))
+    return session.execute(
+        statement, {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
     ).scalar_one_or_none()
-    if claimed_id is None:
-        return None
-    ticket = session.get(Ticket, claimed_id, populate_existing=True)
-    assert ticket is not None
-    counter.priority_streak = counter.priority_streak + 1 if ticket.priority else 0
-    return ticket
+
+
+_statements: dict[int, Update] = {}
+
+
+def _claim_statement(order: Sequence[ColumnElement]) -> Update:
+    """The claim for one ordering, built once (policies return the same order objects)."""
+    key = id(order)
+    if key not in _statements:
+        candidate = (
+            select(Ticket.id)
+            .join(
+                CounterService,
+                (CounterService.service_id == Ticket.service_id)
+                & (CounterService.counter_id == bindparam("counter")),
+            )
+            .where(IS_WAITING, Ticket.business_date == bindparam("day"))
+            .order_by(*order)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=Ticket)
+            # The subquery reads tickets itself; it must not correlate to the UPDATE's table.
+            .correlate(None)
+            .scalar_subquery()
+        )
+        called = lifecycle.target(TicketStatus.WAITING, lifecycle.Action.CALL)
+        _statements[key] = (
+            update(Ticket.__table__)
+            .where(Ticket.id == candidate, IS_WAITING)
+            .values(
+                status=called,
+                called_at=bindparam("now"),
+                counter_id=bindparam("counter"),
+                clerk_id=bindparam("clerk"),
+            )
+            .returning(Ticket.id)
+        )
+    return _statements[key]

@@ -1,9 +1,9 @@
 """The office's live board: what waits, who is being served, counters, and the sequence number.
 
-Read in one transaction together with the office's sequence number, so a client
-that applies later events with higher numbers never shows a stale board. Every
-query is bounded by today's open tickets or a fixed limit: the board's cost does
-not grow with history.
+Read together with the office's sequence number, so a client that applies
+later events with higher numbers never shows a stale board. Every query is
+bounded by today's open tickets or a fixed limit: the board's cost does not
+grow with history.
 """
 
 from __future__ import annotations
@@ -12,16 +12,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from server.engine.clock import business_date, utcnow
 from server.engine.estimates import Estimate, estimate, waiting_counts
-from server.engine.events import counter_data, ticket_data
+from server.engine.facts import OfficeFacts, TicketFacts, counters, offices, ticket_view, tickets
 from server.engine.settings import EngineSettings
-from server.models import IS_CURRENT, Counter, Office, Service, Ticket
+from server.models import IS_CURRENT, CounterState, Service
 
 RECENT_CALLS = 10
+
+_SEQ = select(offices.c.event_seq).where(offices.c.id == bindparam("office_id"))
+_COUNTERS = (
+    select(counters.c.id, counters.c.number, counters.c.name, counters.c.state)
+    .where(counters.c.office_id == bindparam("office_id"))
+    .order_by(counters.c.number)
+)
+_CURRENT = ticket_view().where(tickets.c.office_id == bindparam("office_id"), IS_CURRENT)
+_RECENT = (
+    ticket_view()
+    .where(
+        tickets.c.office_id == bindparam("office_id"),
+        tickets.c.business_date == bindparam("day"),
+        tickets.c.called_at.is_not(None),
+    )
+    .order_by(tickets.c.called_at.desc(), tickets.c.id.desc())
+    .limit(RECENT_CALLS)
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +51,7 @@ class ServiceQueue:
 
 @dataclass(frozen=True)
 class Snapshot:
-    office: Office
+    office: OfficeFacts
     seq: int
     at: datetime
     services: list[ServiceQueue]
@@ -42,11 +60,14 @@ class Snapshot:
 
 
 def take(
-    session: Session, office: Office, settings: EngineSettings, now: datetime | None = None
+    session: Session, office: OfficeFacts, settings: EngineSettings, now: datetime | None = None
 ) -> Snapshot:
     """The office's board as of now."""
     now = now or utcnow()
-    session.refresh(office, ["event_seq"])
+    params = {"office_id": office.id}
+    # The number is read first: under READ COMMITTED the board may then include a
+    # later change (whose event a client re-applies harmlessly), never miss one.
+    seq = session.execute(_SEQ, params).scalar_one()
     day = business_date(office.timezone, now)
     counts = waiting_counts(session, office.id, day)
     services = session.scalars(
@@ -60,38 +81,25 @@ def take(
         )
         for service in services
     ]
-    current = {
-        ticket.counter_id: ticket
-        for ticket in session.scalars(
-            select(Ticket)
-            .where(Ticket.office_id == office.id, IS_CURRENT)
-            .options(selectinload(Ticket.service))
+    current = {row.counter_id: TicketFacts(*row) for row in session.execute(_CURRENT, params)}
+    board = []
+    for counter_id, number, name, state in session.execute(_COUNTERS, params):
+        ticket = current.get(counter_id)
+        board.append(
+            {
+                "id": counter_id,
+                "number": number,
+                "name": name,
+                "state": CounterState(state).value,
+                "ticket": ticket.as_event() if ticket else None,
+            }
         )
-    }
-    counters = []
-    for counter in session.scalars(
-        select(Counter).where(Counter.office_id == office.id).order_by(Counter.number)
-    ):
-        ticket = current.get(counter.id)
-        counters.append(
-            {**counter_data(counter), "ticket": ticket_data(ticket) if ticket else None}
-        )
-    recent = session.scalars(
-        select(Ticket)
-        .where(
-            Ticket.office_id == office.id,
-            Ticket.business_date == day,
-            Ticket.called_at.is_not(None),
-        )
-        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
-        .limit(RECENT_CALLS)
-        .options(selectinload(Ticket.service), selectinload(Ticket.counter))
-    ).all()
+    recent = session.execute(_RECENT, {**params, "day": day})
     return Snapshot(
         office=office,
-        seq=office.event_seq,
+        seq=seq,
         at=now,
         services=queues,
-        counters=counters,
-        recent_calls=[ticket_data(t) for t in recent],
+        counters=board,
+        recent_calls=[TicketFacts(*row).as_event() for row in recent],
     )

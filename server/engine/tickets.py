@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from server.engine import events, lifecycle, numbering
@@ -15,9 +15,18 @@ from server.engine.day import ensure_closed
 from server.engine.errors import N_, DomainError, NotFound, ServiceUnavailable
 from server.engine.estimates import Estimate, estimate, people_ahead
 from server.engine.events import Actor
+from server.engine.facts import (
+    TICKET_COLUMNS,
+    OfficeFacts,
+    TicketFacts,
+    office_by_id,
+    services,
+    ticket_by_id,
+    tickets,
+)
 from server.engine.lifecycle import Action
 from server.engine.settings import EngineSettings
-from server.models import PRIORITY_REASONS, EventType, Office, Service, Ticket, TicketStatus
+from server.models import PRIORITY_REASONS, EventType, Ticket, TicketStatus
 
 _ACTION_EVENTS = {
     Action.RECALL: EventType.RECALLED,
@@ -27,19 +36,24 @@ _ACTION_EVENTS = {
     Action.CANCEL: EventType.CANCELLED,
 }
 
+_SERVICE = select(services.c.id, services.c.letter, services.c.active).where(
+    services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code")
+)
+_INSERT = insert(tickets).returning(*TICKET_COLUMNS)
+
 
 @dataclass(frozen=True)
 class Issued:
-    """A new ticket with where it stands in the queue."""
+    """A ticket with where it stands in the queue (``ahead`` and ``estimate`` only while waiting)."""
 
-    ticket: Ticket
-    ahead: int
-    estimate: Estimate | None
+    ticket: TicketFacts
+    ahead: int = 0
+    estimate: Estimate | None = None
 
 
 def issue(
     session: Session,
-    office: Office,
+    office: OfficeFacts,
     service_code: str,
     *,
     priority: bool = False,
@@ -49,27 +63,31 @@ def issue(
     now: datetime | None = None,
 ) -> Issued:
     """Give a citizen the next number of a service."""
-    settings = settings or EngineSettings()
-    now = now or utcnow()
-    service = _active_service(session, office, service_code)
     if priority_reason is not None and priority_reason not in PRIORITY_REASONS:
         raise ValueError(f"unknown priority reason {priority_reason!r}")
-    ticket = _new_ticket(session, office, service, priority=priority, queued_at=now, now=now)
-    ticket.priority_reason = priority_reason if priority else None
+    settings = settings or EngineSettings()
+    now = now or utcnow()
+    ticket = _new_ticket(
+        session,
+        office,
+        service_code,
+        priority=priority,
+        priority_reason=priority_reason if priority else None,
+        queued_at=now,
+        now=now,
+    )
     events.record(
         session, EventType.ISSUED, office_id=office.id, at=now, actor=actor, ticket=ticket
     )
     return where_it_stands(session, ticket, settings)
 
 
-def where_it_stands(session: Session, ticket: Ticket, settings: EngineSettings) -> Issued:
+def where_it_stands(session: Session, ticket: TicketFacts, settings: EngineSettings) -> Issued:
     """Position and estimated wait of a waiting ticket (none for any other status)."""
     if ticket.status is not TicketStatus.WAITING:
-        return Issued(ticket=ticket, ahead=0, estimate=None)
+        return Issued(ticket)
     ahead = people_ahead(session, ticket)
-    return Issued(
-        ticket=ticket, ahead=ahead, estimate=estimate(session, ticket.service_id, ahead, settings)
-    )
+    return Issued(ticket, ahead, estimate(session, ticket.service_id, ahead, settings))
 
 
 def transfer(
@@ -79,27 +97,31 @@ def transfer(
     *,
     actor: Actor = events.SYSTEM,
     now: datetime | None = None,
-) -> Ticket:
+) -> TicketFacts:
     """Send a called or serving citizen to another service without losing their place."""
     now = now or utcnow()
     old = _locked_ticket(session, ticket_id)
-    office = old.office
-    service = _active_service(session, office, service_code)
-    if service.id == old.service_id:
-        raise DomainError(N_("a ticket cannot be transferred to the service it is already in"))
-    lifecycle.apply(old, Action.TRANSFER, now)
+    office = office_by_id(session, old.office_id)
+    lifecycle.target(old.status, Action.TRANSFER)
     new = _new_ticket(
-        session, office, service, priority=old.priority, queued_at=old.queued_at, now=now
+        session,
+        office,
+        service_code,
+        priority=old.priority,
+        priority_reason=old.priority_reason,
+        queued_at=old.queued_at,
+        now=now,
+        transferred_from=old,
     )
-    new.transferred_from_id = old.id
-    new.priority_reason = old.priority_reason
+    lifecycle.apply(old, Action.TRANSFER, now)
+    session.flush()
     events.record(
         session,
         EventType.TRANSFERRED,
         office_id=office.id,
         at=now,
         actor=actor,
-        ticket=old,
+        ticket=ticket_by_id(session, old.id),
         detail=f"to {new.number}",
     )
     events.record(
@@ -121,72 +143,79 @@ def act(
     *,
     actor: Actor = events.SYSTEM,
     now: datetime | None = None,
-) -> Ticket:
+) -> TicketFacts:
     """Recall, start, complete, mark no-show or cancel a ticket."""
     if action not in _ACTION_EVENTS:
         raise ValueError(f"{action} is not a clerk's action on a ticket")
     now = now or utcnow()
     ticket = _locked_ticket(session, ticket_id)
     lifecycle.apply(ticket, action, now)
+    session.flush()
+    facts = ticket_by_id(session, ticket.id)
     events.record(
         session,
         _ACTION_EVENTS[action],
         office_id=ticket.office_id,
         at=now,
         actor=actor,
-        ticket=ticket,
+        ticket=facts,
     )
-    return ticket
+    return facts
 
 
-def by_public_token(session: Session, token: str) -> Ticket:
+def by_public_token(session: Session, token: str) -> TicketFacts:
     """The ticket behind a status page link."""
-    ticket = session.scalar(select(Ticket).where(Ticket.public_token == token))
-    if ticket is None:
+    ticket_id = session.scalar(select(Ticket.id).where(Ticket.public_token == token))
+    if ticket_id is None:
         raise NotFound(N_("no ticket has this link"))
-    return ticket
+    return ticket_by_id(session, ticket_id)
 
 
 def _new_ticket(
     session: Session,
-    office: Office,
-    service: Service,
+    office: OfficeFacts,
+    service_code: str,
     *,
     priority: bool,
+    priority_reason: str | None,
     queued_at: datetime,
     now: datetime,
-) -> Ticket:
-    day = ensure_closed(session, office, now)
-    sequence = numbering.next_sequence(session, service.id, day)
-    ticket = Ticket(
-        office_id=office.id,
-        service=service,
-        business_date=day,
-        sequence=sequence,
-        number=numbering.display_number(service.letter, sequence),
-        priority=priority,
-        status=TicketStatus.WAITING,
-        issued_at=now,
-        queued_at=queued_at,
-        recall_count=0,
-        public_token=secrets.token_urlsafe(24),
-    )
-    session.add(ticket)
-    session.flush()
-    return ticket
-
-
-def _active_service(session: Session, office: Office, code: str) -> Service:
-    service = session.scalar(
-        select(Service).where(Service.office_id == office.id, Service.code == code)
-    )
+    transferred_from: Ticket | None = None,
+) -> TicketFacts:
+    service = session.execute(_SERVICE, {"office_id": office.id, "code": service_code}).first()
     if service is None:
         raise NotFound(
-            N_("office %(office)s has no service %(service)s"), office=office.code, service=code
+            N_("office %(office)s has no service %(service)s"),
+            office=office.code,
+            service=service_code,
         )
     if not service.active:
-        raise ServiceUnavailable(N_("service %(service)s is not available now"), service=code)
-    return service
+        raise ServiceUnavailable(
+            N_("service %(service)s is not available now"), service=service_code
+        )
+    if transferred_from is not None and transferred_from.service_id == service.id:
+        raise DomainError(N_("a ticket cannot be transferred to the service it is already in"))
+    day = ensure_closed(session, office, now)
+    sequence = numbering.next_sequence(session, service.id, day)
+    row = session.execute(
+        _INSERT,
+        {
+            "office_id": office.id,
+            "service_id": service.id,
+            "business_date": day,
+            "sequence": sequence,
+            "number": numbering.display_number(service.letter, sequence),
+            "priority": priority,
+            "priority_reason": priority_reason,
+            "status": TicketStatus.WAITING,
+            "issued_at": now,
+            "queued_at": queued_at,
+            "recall_count": 0,
+            "public_token": secrets.token_urlsafe(24),
+            "transferred_from_id": transferred_from.id if transferred_from else None,
+        },
+    ).one()
+    return TicketFacts(*row, service_code=service_code, timezone=office.timezone)
 
 
 def _locked_ticket(session: Session, ticket_id: int) -> Ticket:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from server import engine
 from server.engine import TRANSITIONS, Action, IllegalTransition
 from server.engine.lifecycle import target
-from server.models import EventType, TicketEvent, TicketStatus
+from server.models import EventType, Ticket, TicketEvent, TicketStatus
 from tests.conftest import Office1
 from tests.engine.helpers import act, call, issue
 
@@ -51,7 +51,7 @@ def _ticket_in(session: Session, amol: Office1, status: TicketStatus):
         return _finished_otherwise(session, amol, status)
     for step in steps:
         act(session, ticket, step)
-    return ticket
+    return engine.ticket_by_id(session, ticket.id)
 
 
 def _finished_otherwise(session: Session, amol: Office1, status: TicketStatus):
@@ -59,14 +59,14 @@ def _finished_otherwise(session: Session, amol: Office1, status: TicketStatus):
         ticket = issue(session, amol.office, "post")
         return act(session, ticket, Action.CANCEL)
     if status is S.TRANSFERRED:
-        ticket = session.scalar(select(engine.tickets.Ticket).where(engine.tickets.Ticket.status == S.CALLED))
-        engine.transfer(session, ticket.id, "civil")
+        called = session.scalar(select(Ticket.id).where(Ticket.status == S.CALLED))
+        engine.transfer(session, called, "civil")
         session.commit()
-        return ticket
-    ticket = issue(session, amol.office, "post")
+        return engine.ticket_by_id(session, called)
+    ticket = session.get(Ticket, issue(session, amol.office, "post").id)
     engine.lifecycle.apply(ticket, Action.EXPIRE, ticket.issued_at)
     session.commit()
-    return ticket
+    return engine.ticket_by_id(session, ticket.id)
 
 
 CLERK_ACTIONS = [Action.RECALL, Action.START, Action.COMPLETE, Action.NO_SHOW, Action.CANCEL]
@@ -84,7 +84,7 @@ def test_clerk_actions_follow_the_table_on_real_tickets(session, amol, status, a
         with pytest.raises(IllegalTransition):
             engine.act(session, ticket.id, action)
         session.rollback()
-        assert session.get(engine.tickets.Ticket, ticket.id).status is status
+        assert engine.ticket_by_id(session, ticket.id).status is status
 
 
 def test_every_transition_leaves_an_event_row_with_who_when_where(session, amol):
@@ -97,7 +97,11 @@ def test_every_transition_leaves_an_event_row_with_who_when_where(session, amol)
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)
     ).all()
     assert [r.type for r in rows] == [
-        EventType.ISSUED, EventType.CALLED, EventType.RECALLED, EventType.STARTED, EventType.DONE
+        EventType.ISSUED,
+        EventType.CALLED,
+        EventType.RECALLED,
+        EventType.STARTED,
+        EventType.DONE,
     ]
     called = rows[1]
     assert called.counter_id == amol.counters[0].id

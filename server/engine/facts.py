@@ -1,0 +1,162 @@
+"""Immutable pictures of offices, counters and tickets: what commands return and events carry.
+
+The hot paths (issue, call next) read and write through prebuilt Core
+statements: SQLAlchemy's ORM costs several times more per statement than a
+compiled, cached Core statement, and these run for every ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from server.models import Counter, CounterState, Office, Service, Ticket, TicketStatus
+
+offices, services, counters, tickets = (
+    Office.__table__,
+    Service.__table__,
+    Counter.__table__,
+    Ticket.__table__,
+)
+
+
+@dataclass(frozen=True)
+class OfficeFacts:
+    id: int
+    code: str
+    timezone: str
+    routing_policy: str
+    name_fa: str
+    name_en: str
+
+
+_OFFICE = select(
+    offices.c.id,
+    offices.c.code,
+    offices.c.timezone,
+    offices.c.routing_policy,
+    offices.c.name_fa,
+    offices.c.name_en,
+)
+_OFFICE_BY_CODE = _OFFICE.where(offices.c.code == bindparam("code"))
+_OFFICE_BY_ID = _OFFICE.where(offices.c.id == bindparam("id"))
+
+
+def office_by_code(session: Session, code: str) -> OfficeFacts | None:
+    """The office with this code, if any."""
+    row = session.execute(_OFFICE_BY_CODE, {"code": code}).first()
+    return OfficeFacts(*row) if row else None
+
+
+def office_by_id(session: Session, office_id: int) -> OfficeFacts:
+    """The office with this id (which must exist)."""
+    return OfficeFacts(*session.execute(_OFFICE_BY_ID, {"id": office_id}).one())
+
+
+@dataclass(frozen=True)
+class CounterFacts:
+    id: int
+    office_id: int
+    number: int
+    name: str
+    state: CounterState
+    clerk_id: int | None
+    priority_streak: int
+
+    def as_event(self) -> dict[str, Any]:
+        """The public picture carried by events and snapshots."""
+        return {"id": self.id, "number": self.number, "name": self.name, "state": self.state.value}
+
+
+_COUNTER_FOR_UPDATE = (
+    select(
+        counters.c.id,
+        counters.c.office_id,
+        counters.c.number,
+        counters.c.name,
+        counters.c.state,
+        counters.c.clerk_id,
+        counters.c.priority_streak,
+    )
+    .where(counters.c.id == bindparam("id"))
+    .with_for_update()
+)
+
+
+def locked_counter(session: Session, counter_id: int) -> CounterFacts | None:
+    """The counter, its row locked until commit (PostgreSQL; SQLite holds the write lock)."""
+    row = session.execute(_COUNTER_FOR_UPDATE, {"id": counter_id}).first()
+    return CounterFacts(*row) if row else None
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    id: int
+    office_id: int
+    service_id: int
+    business_date: date
+    sequence: int
+    number: str
+    priority: bool
+    priority_reason: str | None
+    status: TicketStatus
+    issued_at: datetime
+    queued_at: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    counter_id: int | None
+    clerk_id: int | None
+    transferred_from_id: int | None
+    recall_count: int
+    public_token: str
+    service_code: str
+    timezone: str
+    counter_name: str | None = None
+    counter_number: int | None = None
+
+    def as_event(self) -> dict[str, Any]:
+        """The public picture carried by events and snapshots."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "service": self.service_code,
+            "status": self.status.value,
+            "priority": self.priority,
+            "counter": self.counter_id,
+            "counter_name": self.counter_name,
+            "recall_count": self.recall_count,
+            "called_at": self.called_at,
+        }
+
+
+TICKET_COLUMNS = tuple(tickets.c[f.name] for f in fields(TicketFacts)[:19])
+
+_TICKET_VIEW = (
+    select(
+        *TICKET_COLUMNS,
+        services.c.code,
+        offices.c.timezone,
+        counters.c.name,
+        counters.c.number,
+    )
+    .join(services, services.c.id == tickets.c.service_id)
+    .join(offices, offices.c.id == tickets.c.office_id)
+    .outerjoin(counters, counters.c.id == tickets.c.counter_id)
+)
+_TICKET_BY_ID = _TICKET_VIEW.where(tickets.c.id == bindparam("id"))
+
+
+def ticket_by_id(session: Session, ticket_id: int) -> TicketFacts | None:
+    """The ticket with its service code, office zone and counter, in one query."""
+    row = session.execute(_TICKET_BY_ID, {"id": ticket_id}).first()
+    return TicketFacts(*row) if row else None
+
+
+def ticket_view() -> Any:
+    """The select behind :class:`TicketFacts`, for queries that list tickets."""
+    return _TICKET_VIEW

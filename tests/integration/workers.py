@@ -1,0 +1,45 @@
+"""Work done by each thread or process of the concurrency tests (module level: picklable)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server import engine
+from server.database import make_engine, make_sessionmaker
+from server.engine import Actor, EngineSettings
+from server.models import Office
+
+SETTINGS = EngineSettings(estimate_cache_seconds=60)
+
+
+def issue_tickets(url: str, office_code: str, services: list[str], count: int) -> list[str]:
+    """Issue ``count`` tickets round-robin over ``services``; return their numbers."""
+    db = make_engine(url)
+    session = make_sessionmaker(db)()
+    office = session.scalar(select(Office).where(Office.code == office_code))
+    numbers = []
+    for n in range(count):
+        issued = engine.issue(session, office, services[n % len(services)], settings=SETTINGS)
+        session.commit()
+        numbers.append(issued.ticket.number)
+    session.close()
+    db.dispose()
+    return numbers
+
+
+def call_until_empty(url: str, counter_id: int, clerk_id: int) -> list[int]:
+    """Press *call next* at one counter until nothing waits; return the ids it was given."""
+    db = make_engine(url)
+    session = make_sessionmaker(db)()
+    claimed = []
+    while True:
+        ticket = engine.call_next(
+            session, counter_id, actor=Actor(user_id=clerk_id), settings=SETTINGS
+        )
+        session.commit()
+        if ticket is None:
+            break
+        claimed.append(ticket.id)
+    session.close()
+    db.dispose()
+    return claimed
