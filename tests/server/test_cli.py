@@ -1,0 +1,132 @@
+"""The ``nobat`` command as an operator uses it: migrate, seed, users, tokens, close the day."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from server.auth import principal_for
+from server.app import create_app
+from server.cli import main
+from server.config import TestingConfig
+from server.extensions import db
+from server.database import make_sessionmaker
+from server.models import ApiToken, Counter, Office, Service, TokenKind, User
+
+
+def nobat(app, *args: str, password: str | None = "demo-pass") -> str:
+    """Run a ``nobat`` command against the test app, as an operator would type it."""
+    env = {"NOBAT_DEMO_PASSWORD": password} if password else {}
+    previous = os.environ.pop("NOBAT_DEMO_PASSWORD", None)
+    try:
+        result = app.test_cli_runner().invoke(main, list(args), env=env)
+    finally:
+        if previous is not None:
+            os.environ["NOBAT_DEMO_PASSWORD"] = previous
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    return result.output
+
+
+@pytest.fixture
+def migrated(db_url):
+    """The app on a database that only ``nobat db upgrade`` has prepared."""
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url})
+    nobat(app, "db", "upgrade")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_console_script_migrates_and_seeds_a_fresh_database(tmp_path):
+    env = {
+        **os.environ,
+        "NOBAT_INSTANCE": str(tmp_path),
+        "NOBAT_DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db",
+        "NOBAT_DEMO_PASSWORD": "pw",
+    }
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "server.cli", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+    assert "demo office: amol" in result.stdout
+
+
+def test_seed_demo_creates_the_amol_office_once(migrated, db_url):
+    first = nobat(migrated, "seed-demo")
+    second = nobat(migrated, "seed-demo")
+    assert "created users: admin, manager, clerk1, clerk2, clerk3, clerk4" in first
+    assert "nothing changed" in second
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        office = connection.execute(select(Office.id, Office.name_fa)).one()
+        assert office.name_fa == "دفتر پیشخوان خدمات دولت آمل"
+        groups = set(connection.scalars(select(Service.group)))
+        assert groups == {
+            "insurance", "civil_registration", "post_bank", "postal", "telecom", "mobile", "tax"
+        }  # fmt: skip
+        assert connection.scalar(select(func.count()).select_from(Counter)) == 4
+        assert connection.scalar(select(func.count()).select_from(User)) == 6
+    engine.dispose()
+
+
+def test_seed_demo_prints_a_generated_password_once_when_none_is_given(migrated):
+    output = nobat(migrated, "seed-demo", password=None)
+    assert "their password (shown once):" in output
+    assert "password" not in nobat(migrated, "seed-demo", password=None)
+
+
+def test_tokens_are_printed_once_and_stored_only_as_hashes(migrated, db_url):
+    nobat(migrated, "seed-demo")
+    user_token = nobat(migrated, "token", "create", "--user", "clerk1").strip()
+    kiosk_token = nobat(
+        migrated, "token", "create", "--device", "kiosk", "--office", "amol"
+    ).strip()
+    engine = create_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        stored = session.scalars(select(ApiToken.token_hash)).all()
+        assert user_token not in stored and kiosk_token not in stored
+        assert principal_for(session, user_token).kind is TokenKind.USER
+        kiosk = principal_for(session, kiosk_token)
+        assert kiosk.kind is TokenKind.KIOSK
+        assert kiosk.office_id == session.scalar(select(Office.id))
+    engine.dispose()
+
+
+def test_user_add_creates_a_clerk_of_an_office(migrated):
+    nobat(migrated, "seed-demo")
+    result = migrated.test_cli_runner().invoke(
+        main, ["user", "add", "clerk9", "--office", "amol"], env={"NOBAT_USER_PASSWORD": "pw"}
+    )
+    assert "added clerk clerk9" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["token", "create"],
+        ["token", "create", "--device", "kiosk"],
+        ["token", "create", "--user", "nobody"],
+        ["token", "create", "--device", "kiosk", "--office", "nowhere"],
+    ],
+    ids=["nothing", "device without office", "unknown user", "unknown office"],
+)
+def test_token_create_explains_what_is_missing(migrated, args):
+    nobat(migrated, "seed-demo")
+    result = migrated.test_cli_runner().invoke(main, args)
+    assert result.exit_code != 0
+    assert "Error" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_close_day_reports_how_many_tickets_expired(migrated):
+    nobat(migrated, "seed-demo")
+    assert "expired 0 tickets" in nobat(migrated, "close-day")
