@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 
 from server import api as api_package
-from server import web
+from server import live, web
 from server.config import Config
 from server.engine.events import Publisher
 from server.engine.settings import EngineSettings
@@ -20,7 +20,10 @@ def create_app(
     overrides: dict[str, Any] | None = None,
     publisher: Publisher | None = None,
 ) -> Flask:
-    """Build the app: configuration, extensions, blueprints. It never migrates or seeds."""
+    """Build the app: configuration, extensions, blueprints. It never migrates or seeds.
+
+    Live events go to ``publisher``; by default to Socket.IO rooms.
+    """
     app = Flask(__name__, instance_path=str(config_class.INSTANCE), instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides or {})
@@ -28,7 +31,7 @@ def create_app(
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    db.init_app(app, publisher)
+    db.init_app(app, publisher if publisher is not None else live.SocketIOPublisher())
     migrate.init_app(app, db, directory=str(config_class.MIGRATIONS))
     babel.init_app(app, locale_selector=_locale)
     api.init_app(app, spec_kwargs=_openapi_security())
@@ -38,6 +41,7 @@ def create_app(
         default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],
     )
     web.init_app(app)
+    live.init_app(app)
     return app
 
 

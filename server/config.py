@@ -24,6 +24,8 @@ class Config:
         "NOBAT_DATABASE_URL", f"sqlite:///{instance_dir() / 'nobat.sqlite3'}"
     )
     REDIS_URL = os.environ.get("NOBAT_REDIS_URL")
+    # Redis pub/sub channels ignore the database number: deployments sharing a Redis differ here.
+    SOCKETIO_CHANNEL = os.environ.get("NOBAT_SOCKETIO_CHANNEL", "nobat")
     MIGRATIONS = Path(__file__).resolve().parent / "migrations"
     ASSETS_DIR = Path(os.environ.get("NOBAT_ASSETS", REPO_ROOT / "node_modules"))
     MAX_CONTENT_LENGTH = 64 * 1024

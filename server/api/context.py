@@ -8,9 +8,9 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server.engine.facts import OfficeFacts, office_by_code
 from server.engine.settings import EngineSettings
 from server.extensions import db
-from server.engine.facts import OfficeFacts, office_by_code
 from server.models import Counter, Ticket
 
 _COUNTER_OFFICE = select(Counter.office_id).where(Counter.id == bindparam("id"))

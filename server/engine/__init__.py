@@ -21,14 +21,6 @@ from server.engine.errors import (
     NotFound,
     ServiceUnavailable,
 )
-from server.engine.facts import (
-    CounterFacts,
-    OfficeFacts,
-    TicketFacts,
-    office_by_code,
-    office_by_id,
-    ticket_by_id,
-)
 from server.engine.events import (
     SYSTEM,
     Actor,
@@ -37,24 +29,27 @@ from server.engine.events import (
     NullPublisher,
     Publisher,
 )
+from server.engine.facts import (
+    CounterFacts,
+    OfficeFacts,
+    TicketFacts,
+    office_by_code,
+    office_by_id,
+    ticket_by_id,
+)
 from server.engine.lifecycle import TRANSITIONS, Action
 from server.engine.settings import EngineSettings
 from server.engine.snapshot import Snapshot
 from server.engine.tickets import Issued, act, by_public_token, issue, transfer, where_it_stands
 
 __all__ = [
-    "CounterFacts",
-    "OfficeFacts",
-    "TicketFacts",
-    "office_by_code",
-    "office_by_id",
-    "ticket_by_id",
     "SYSTEM",
     "TRANSITIONS",
     "Action",
     "Actor",
     "CollectingPublisher",
     "CounterBusy",
+    "CounterFacts",
     "DomainError",
     "EngineSettings",
     "IllegalTransition",
@@ -62,9 +57,11 @@ __all__ = [
     "LiveEvent",
     "NotFound",
     "NullPublisher",
+    "OfficeFacts",
     "Publisher",
     "ServiceUnavailable",
     "Snapshot",
+    "TicketFacts",
     "act",
     "by_public_token",
     "call_next",
@@ -72,8 +69,11 @@ __all__ = [
     "close_day",
     "current_ticket",
     "issue",
+    "office_by_code",
+    "office_by_id",
     "open_counter",
     "pause_counter",
+    "ticket_by_id",
     "transfer",
     "where_it_stands",
 ]

@@ -18,8 +18,8 @@ from datetime import date
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from server.engine.settings import EngineSettings
 from server.engine.facts import TicketFacts, counters, tickets
+from server.engine.settings import EngineSettings
 from server.models import IS_DONE, IS_WAITING, CounterService, CounterState, Ticket
 
 counter_services = CounterService.__table__

@@ -1,0 +1,23 @@
+"""gunicorn settings for Nobat: one process with many threads (Socket.IO in threading mode).
+
+Socket.IO keeps one long-lived connection per screen and needs every request of
+a client to reach the same process, so gunicorn's ``-w N`` is not used: run
+several of these processes behind a proxy with sticky sessions (see
+``deploy/nginx.conf``) and let Redis carry events between them. Each open
+socket holds a thread, hence the large thread count.
+"""
+
+import os
+
+bind = os.environ.get("NOBAT_BIND", "127.0.0.1:5000")
+workers = 1
+worker_class = "gthread"
+threads = int(os.environ.get("NOBAT_THREADS", "256"))
+keepalive = 75
+timeout = 60
+graceful_timeout = 10
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("NOBAT_LOG_LEVEL", "info")
+# Several processes share a host; gunicorn's control socket would collide.
+control_socket_disable = True

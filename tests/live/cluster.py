@@ -1,0 +1,106 @@
+"""Real server processes for the multi-process tests: gunicorn as deployed, sharing Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Cluster:
+    """Several app processes on one database and one Redis channel."""
+
+    database_url: str
+    instance: Path
+    redis_url: str
+    channel: str = field(default_factory=lambda: f"nobat-test-{uuid.uuid4().hex[:8]}")
+    ports: list[int] = field(default_factory=list)
+    processes: dict[int, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
+    def env(self, port: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "NOBAT_DATABASE_URL": self.database_url,
+            "NOBAT_INSTANCE": str(self.instance),
+            "NOBAT_REDIS_URL": self.redis_url,
+            "NOBAT_SOCKETIO_CHANNEL": self.channel,
+            "NOBAT_SECRET_KEY": "cluster-test",
+            "NOBAT_ENV": "production",
+            "NOBAT_BIND": f"127.0.0.1:{port}",
+            "NOBAT_THREADS": "128",
+            "NOBAT_LOG_LEVEL": "warning",
+        }
+
+    def start(self, count: int) -> None:
+        for _ in range(count):
+            port = free_port()
+            self.ports.append(port)
+            self.launch(port)
+        for port in self.ports:
+            wait_healthy(port)
+
+    def launch(self, port: int) -> None:
+        self.processes[port] = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "server.wsgi:app"],
+            cwd=REPO,
+            env=self.env(port),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def kill(self, port: int) -> None:
+        """SIGKILL the whole gunicorn process group of one server: no chance to clean up."""
+        process = self.processes.pop(port)
+        for pid in _children(process.pid) + [process.pid]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.wait(timeout=10)
+
+    def restart(self, port: int) -> None:
+        self.launch(port)
+        wait_healthy(port)
+
+    def stop(self) -> None:
+        for port in list(self.processes):
+            self.kill(port)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def wait_healthy(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"the server on port {port} did not come up")
