@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, request
 
+import display
 from server import api as api_package
 from server import live, web
 from server.config import Config
@@ -41,6 +42,7 @@ def create_app(
         default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],
     )
     web.init_app(app)
+    display.init_app(app)
     live.init_app(app)
     return app
 

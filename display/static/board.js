@@ -1,0 +1,121 @@
+// The wall board: renders the office's live board and rings a chime on each call.
+import { LiveOffice, deviceToken, persianDigits } from "/static/nobat-live.js";
+
+const wall = document.getElementById("wall");
+const text = JSON.parse(wall.dataset.text);
+const fa = wall.dataset.lang === "fa";
+const digits = (value) => (fa ? persianDigits(value) : String(value));
+const byId = (id) => document.getElementById(id);
+
+function el(tag, className, content) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (content !== undefined) node.textContent = content;
+  return node;
+}
+
+function renderCounters(board) {
+  const list = byId("counters");
+  list.replaceChildren(...board.counters.map((counter) => {
+    const item = el("li", `counter state-${counter.state}`);
+    item.dataset.counter = counter.id;
+    item.append(el("span", "counter-name", counter.name));
+    if (counter.ticket) {
+      item.append(el("span", "ticket-number", digits(counter.ticket.number)));
+    } else {
+      const idle = counter.state === "open" ? "—" : text[`counter_${counter.state}`];
+      item.append(el("span", "ticket-number idle", idle));
+    }
+    return item;
+  }));
+}
+
+function renderServices(board) {
+  const list = byId("services");
+  list.replaceChildren(...board.services.filter((s) => s.active).map((service) => {
+    const item = el("li", "service");
+    item.append(el("span", "letter", service.letter));
+    item.append(el("span", "name", fa ? service.name_fa : service.name_en));
+    item.append(el("span", "count", service.waiting ? `${digits(service.waiting)} ${text.waiting}` : text.nobody));
+    if (service.waiting && service.eta_range && service.eta_range[1] >= 60) {
+      const [low, high] = service.eta_range.map((s) => Math.round(s / 60));
+      item.append(el("span", "eta", `${digits(low)}–${digits(high)} ${text.minutes}`));
+    }
+    return item;
+  }));
+}
+
+function renderRecent(board) {
+  byId("recent").replaceChildren(...board.recent_calls.slice(0, 6).map((ticket) => (
+    el("li", `recent-call status-${ticket.status}`, `${digits(ticket.number)} ← ${ticket.counter_name || ""}`)
+  )));
+}
+
+// Counters called since the last render: they flash once the new cards are in place.
+const justCalled = new Set();
+
+function render(board) {
+  renderCounters(board);
+  renderServices(board);
+  renderRecent(board);
+  for (const id of justCalled) {
+    const card = document.querySelector(`[data-counter="${id}"]`);
+    if (card) card.classList.add("flash");
+  }
+  justCalled.clear();
+}
+
+// Browsers allow sound only after a touch: the button stays until someone taps it.
+let audio = null;
+byId("sound").addEventListener("click", (event) => {
+  audio = new AudioContext();
+  event.currentTarget.hidden = true;
+});
+
+function chime() {
+  if (!audio) return;
+  const now = audio.currentTime;
+  [660, 880].forEach((frequency, i) => {
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, now + i * 0.35);
+    gain.gain.exponentialRampToValueAtTime(0.4, now + i * 0.35 + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.35 + 0.6);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(now + i * 0.35);
+    tone.stop(now + i * 0.35 + 0.65);
+  });
+}
+
+function announce(event) {
+  if (event.type !== "called" && event.type !== "recalled") return;
+  chime();
+  justCalled.add(event.ticket.counter);
+}
+
+function tick() {
+  const locale = fa ? "fa-IR-u-ca-persian-nu-arabext" : "en-GB";
+  byId("clock").textContent = new Intl.DateTimeFormat(locale, {
+    weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit",
+    timeZone: "Asia/Tehran",
+  }).format(new Date());
+}
+tick();
+setInterval(tick, 10000);
+
+const token = deviceToken(`nobat.display.${wall.dataset.office}`);
+if (!token) {
+  byId("setup").hidden = false;
+} else {
+  new LiveOffice({
+    token,
+    office: wall.dataset.office,
+    onBoard: render,
+    onEvent: announce,
+    onState: (state) => {
+      byId("banner").hidden = state === "live";
+      document.body.dataset.live = state;
+    },
+  }).start();
+}
