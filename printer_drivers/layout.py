@@ -63,13 +63,18 @@ class Page:
         rtl = self.rtl if rtl is None else rtl
         run = self.text.run(text, rtl=rtl)
         width = font.getlength(run.text, **run.options)
+        ink_left, ink_top, ink_right, ink_bottom = font.getbbox(
+            run.text, anchor="ls", **run.options
+        )
         if tight:
-            _, ink_top, _, ink_bottom = font.getbbox(run.text, anchor="ls", **run.options)
             baseline, height = self.y - ink_top, ink_bottom - ink_top
         else:
             ascent, descent = font.getmetrics()
             baseline, height = self.y + round(ascent * LEADING), round((ascent + descent) * LEADING)
         x = self._x(width, align, rtl)
+        # glyph ink may overhang the advance box: keep it off the paper's edge margins
+        x = max(x, self.margin - ink_left)
+        x = min(x, self.width - self.margin - ink_right)
         self._ops.append(
             lambda draw, _: draw.text((x, baseline), run.text, font=font, fill=0, anchor="ls",
                                       **run.options)
@@ -94,9 +99,10 @@ class Page:
 
     def wrap(self, text: str, font: ImageFont.FreeTypeFont) -> list[str]:
         """Greedy word wrap in logical order; a word wider than the page is split."""
+        room = self.inner - max(2, font.size // 10)  # glyph ink may overhang its advance
 
         def fits(candidate: str) -> bool:
-            return self.text.width(font, candidate, rtl=self.rtl) <= self.inner
+            return self.text.width(font, candidate, rtl=self.rtl) <= room
 
         lines: list[str] = []
         current = ""

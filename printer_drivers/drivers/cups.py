@@ -60,21 +60,17 @@ class CupsDriver(Driver):
         return connection, queue
 
     def status(self) -> PrinterStatus:
-        """ONLINE when the queue accepts jobs, OFFLINE when stopped or missing."""
+        """ONLINE when the queue accepts jobs, OFFLINE when stopped, missing or unreachable."""
         try:
-            connection, queue = self._connect()
+            return self._state(*self._connect())
         except PrinterOffline:
             return PrinterStatus.OFFLINE
-        state = connection.getPrinters()[queue].get("printer-state")
-        if state in (_IDLE, _PROCESSING):
-            return PrinterStatus.ONLINE
-        return PrinterStatus.OFFLINE if state == _STOPPED else PrinterStatus.UNKNOWN
 
     def send(self, payload: bytes, *, job_name: str = "nobat-ticket") -> None:
         """Submit the bytes as one raw job."""
-        if self.check_status:
-            self.raise_for_status(self.status())
         connection, queue = self._connect()
+        if self.check_status:
+            self.raise_for_status(self._state(connection, queue))
         with tempfile.NamedTemporaryFile(suffix=".bin") as job:
             job.write(payload)
             job.flush()
@@ -82,3 +78,9 @@ class CupsDriver(Driver):
                 connection.printFile(queue, job.name, job_name, {"raw": "true"})
             except self.cups.IPPError as exc:
                 raise PrinterOffline(f"{self.target}: CUPS refused the job ({exc})") from exc
+
+    def _state(self, connection: Any, queue: str) -> PrinterStatus:
+        state = connection.getPrinters()[queue].get("printer-state")
+        if state in (_IDLE, _PROCESSING):
+            return PrinterStatus.ONLINE
+        return PrinterStatus.OFFLINE if state == _STOPPED else PrinterStatus.UNKNOWN

@@ -158,4 +158,5 @@ class PreviewDriver(Driver):
         probe = self.directory
         while not probe.exists() and probe != probe.parent:
             probe = probe.parent
-        return PrinterStatus.PAPER_OK if os.access(probe, os.W_OK) else PrinterStatus.OFFLINE
+        usable = probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
+        return PrinterStatus.PAPER_OK if usable else PrinterStatus.OFFLINE

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 from escpos.escpos import Escpos
-from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Network
 
 from ..errors import PrinterConfigError, PrinterError, PrinterOffline, PrinterTimeout
@@ -15,6 +14,18 @@ from .base import EscposDriver
 from .url import PrinterUrl
 
 MIN_RATE = 20_000  # bytes/s a printer takes at worst while its buffer drains into paper
+
+
+class _Network(Network):
+    """python-escpos Network, but closing the socket when connect fails (it leaks it)
+    and resolving IPv6 as well, through socket.create_connection."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        if self._device:
+            self.close()
+        self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        # status queries are 3-byte writes: do not let Nagle hold them back
+        self.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class NetworkDriver(EscposDriver):
@@ -46,16 +57,13 @@ class NetworkDriver(EscposDriver):
         return f"tcp://{self.host}:{self.port}"
 
     def _open(self) -> Escpos:
-        printer = Network(self.host, self.port, timeout=self.timeout)
+        printer = _Network(self.host, self.port, timeout=self.timeout)
         try:
             printer.open()
-        except DeviceNotFoundError as exc:  # python-escpos hides the cause; keep it visible
-            cause = exc.__context__
-            if isinstance(cause, TimeoutError):
-                raise PrinterTimeout(f"{self.target}: no answer within {self.timeout:g} s") from exc
-            raise PrinterOffline(f"{self.target}: cannot connect ({cause or exc})") from exc
-        # status queries are 3-byte writes: do not let Nagle hold them back
-        printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except TimeoutError as exc:
+            raise PrinterTimeout(f"{self.target}: no answer within {self.timeout:g} s") from exc
+        except OSError as exc:
+            raise PrinterOffline(f"{self.target}: cannot connect ({exc})") from exc
         return printer
 
     def _write(self, printer: Escpos, payload: bytes) -> None:

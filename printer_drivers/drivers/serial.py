@@ -19,7 +19,9 @@ _HINT = "Serial printing needs the 'serial' extra: pip install 'nobat[serial]'"
 class _BoundedSerial(Serial):
     """python-escpos Serial with bounded writes and RTS/CTS, which its open() cannot set."""
 
-    def __init__(self, devfile: str, baudrate: int, timeout: float, rtscts: bool, xonxoff: bool):
+    def __init__(
+        self, devfile: str, baudrate: int, timeout: float, rtscts: bool, xonxoff: bool
+    ) -> None:
         super().__init__(devfile=devfile, baudrate=baudrate, timeout=timeout, xonxoff=xonxoff)
         self.rtscts = rtscts
 

@@ -94,6 +94,7 @@ class FakeEscposPrinter:
     rasters: list[Raster] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     stray: bytearray = field(default_factory=bytearray)
+    control: bytearray = field(default_factory=bytearray)  # every byte but raster data
     inits: int = 0
     feeds: int = 0
     cuts: int = 0
@@ -108,6 +109,8 @@ class FakeEscposPrinter:
             used, reply = self._parse_one(self._pending)
             if not used:
                 break  # an incomplete command: wait for more bytes
+            command_size = 8 if self._pending[:3] == b"\x1dv0" else used  # not raster data
+            self.control += self._pending[:command_size]
             del self._pending[:used]
             replies += reply
         return bytes(replies)
@@ -146,7 +149,9 @@ class FakeEscposPrinter:
         if self.silent:
             return b""
         if n == 1:
-            return bytes([printer_reply(online=self.online and self.paper is not PrinterStatus.PAPER_OUT)])
+            return bytes(
+                [printer_reply(online=self.online and self.paper is not PrinterStatus.PAPER_OUT)]
+            )
         if n == 4:
             return bytes([paper_reply(self.paper)])
         return b""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PIL import ImageFont, features
@@ -47,7 +47,7 @@ def test_english_date_is_gregorian_with_latin_digits(english_ticket):
 
 
 def test_time_is_shown_in_the_offices_offset_not_utc(persian_ticket):
-    utc = persian_ticket.issued_at.astimezone(timezone.utc)
+    utc = persian_ticket.issued_at.astimezone(UTC)
     assert format_time(utc, "en") == "07:15"
     assert format_time(persian_ticket.issued_at, "en") == "10:45"
 
