@@ -14,6 +14,7 @@ from server.config import Config
 from server.engine.events import Publisher
 from server.engine.settings import EngineSettings
 from server.extensions import api, babel, db, migrate
+from server.printing import printing
 
 
 def create_app(
@@ -44,6 +45,7 @@ def create_app(
     web.init_app(app)
     display.init_app(app)
     live.init_app(app)
+    printing.init_app(app, notify=live.notify_kiosk)
     return app
 
 

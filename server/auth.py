@@ -68,6 +68,7 @@ def create_token(
     device: TokenKind | None = None,
     office_id: int | None = None,
     name: str = "",
+    printer: str | None = None,
 ) -> str:
     """Store a new token for a user or a device of an office; return the secret (shown once)."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -81,6 +82,7 @@ def create_token(
             user_id=user.id if user else None,
             office_id=user.office_id if user else office_id,
             name=name,
+            printer=printer,
             created_at=utcnow(),
         )
     )

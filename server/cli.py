@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from printer_drivers import PrinterError, open_printer
 from server import auth
 from server.app import create_app
 from server.engine import close_day
@@ -98,9 +99,18 @@ def token_group() -> None:
 @click.option("--device", type=click.Choice([TokenKind.KIOSK.value, TokenKind.DISPLAY.value]))
 @click.option("--office", "office_code", help="the office a device token is bound to")
 @click.option("--name", default="", help="a label, e.g. 'kiosk by the door'")
+@click.option(
+    "--printer",
+    help="kiosks: where tickets print: a printer URL (tcp://host:9100, preview://), "
+    "'agent' for a print agent beside the kiosk, or 'none'",
+)
 @with_appcontext
 def token_create(
-    username: str | None, device: str | None, office_code: str | None, name: str
+    username: str | None,
+    device: str | None,
+    office_code: str | None,
+    name: str,
+    printer: str | None,
 ) -> None:
     """Create a token and print it once (only its hash is kept)."""
     session = db.session
@@ -115,8 +125,15 @@ def token_create(
         if not office_code:
             raise click.UsageError("--device needs --office CODE")
         office = _office(office_code)
+        if printer and device != TokenKind.KIOSK.value:
+            raise click.UsageError("--printer is for kiosks")
+        if printer not in (None, "agent", "none"):
+            try:
+                open_printer(printer, preview_dir=current_app.config["INSTANCE"])
+            except PrinterError as error:
+                raise click.BadParameter(str(error), param_hint="--printer") from None
         secret = auth.create_token(
-            session, device=TokenKind(device), office_id=office.id, name=name
+            session, device=TokenKind(device), office_id=office.id, name=name, printer=printer
         )
     session.commit()
     click.echo(secret)

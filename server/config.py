@@ -31,6 +31,11 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     JSON_SORT_KEYS = False
 
+    # Where kiosk tickets print unless a kiosk says otherwise (see server/printing.py).
+    DEFAULT_PRINTER = os.environ.get("NOBAT_DEFAULT_PRINTER", "preview://")
+    # Seconds after which an unprinted ticket is no longer printed (no pile after a paper change).
+    PRINT_MAX_AGE = int(os.environ.get("NOBAT_PRINT_MAX_AGE", "120"))
+
     # Queue engine settings (see server.engine.settings.EngineSettings).
     NOBAT_PRIORITY_BOUND = int(os.environ.get("NOBAT_PRIORITY_BOUND", "3"))
     NOBAT_DEFAULT_SERVICE_SECONDS = int(os.environ.get("NOBAT_DEFAULT_SERVICE_SECONDS", "300"))

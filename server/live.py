@@ -22,19 +22,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, request
 from flask_socketio import SocketIO, join_room
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from server import printing as printing_jobs
 from server.api import present
 from server.api.schemas import QueueOut
 from server.auth import Caller, Principal, principal_for
 from server.engine import LiveEvent, snapshot
+from server.engine.clock import utcnow
 from server.engine.facts import office_by_code, office_by_id
 from server.extensions import db
-from server.models import Counter, Role
+from server.models import ApiToken, Counter, PrintJob, PrintState, Role, Ticket
 
 socketio = SocketIO()
 
@@ -49,6 +52,7 @@ def office_room(office_id: int) -> str:
 class _Client:
     principal: Principal
     office_id: int
+    agent: bool = False
 
 
 # Per process: who holds each socket of this process (sockets never move between processes).
@@ -66,6 +70,12 @@ class SocketIOPublisher:
             if counter_id:
                 rooms.append(f"counter:{counter_id}")
             socketio.emit(event.type, payload, to=rooms)
+
+
+def notify_kiosk(kiosk_token_id: int | None, event: str, payload: dict[str, Any]) -> None:
+    """Send a print job or its status to one kiosk (and its print agent)."""
+    if kiosk_token_id is not None:
+        socketio.emit(event, payload, to=f"kiosk:{kiosk_token_id}")
 
 
 def event_payload(event: LiveEvent) -> dict[str, Any]:
@@ -100,18 +110,89 @@ def connect(auth: Any = None) -> bool:
     office_id = _office_of(principal, auth.get("office"))
     if office_id is None:
         return False
-    _clients[request.sid] = _Client(principal, office_id)
+    agent = auth.get("agent") is True
+    if agent and principal.caller is not Caller.KIOSK:
+        return False
+    _clients[request.sid] = _Client(principal, office_id, agent)
     join_room(office_room(office_id))
     if principal.caller is Caller.KIOSK:
         join_room(f"kiosk:{principal.token_id}")
+    if agent:
+        _agent_seen(principal.token_id, utcnow())
     socketio.emit("snapshot", board(office_id), to=request.sid)
     return True
 
 
 @socketio.on("disconnect")
 def disconnect(*_reason: Any) -> None:
-    """Forget the socket."""
-    _clients.pop(request.sid, None)
+    """Forget the socket; a print agent that leaves is no longer counted as alive."""
+    client = _clients.pop(request.sid, None)
+    if client is not None and client.agent:
+        _agent_seen(client.principal.token_id, None)
+
+
+@socketio.on("agent_alive")
+def agent_alive(*_args: Any) -> dict[str, Any]:
+    """A print agent's heartbeat (every few seconds)."""
+    client = _clients.get(request.sid)
+    if client is None or not client.agent:
+        return _error("forbidden", "only a print agent sends heartbeats")
+    _agent_seen(client.principal.token_id, utcnow())
+    return {"ok": True}
+
+
+@socketio.on("print_pending")
+def print_pending(*_args: Any) -> dict[str, Any]:
+    """A print agent that (re)connects asks for the jobs still worth printing."""
+    client = _clients.get(request.sid)
+    if client is None or not client.agent:
+        return _error("forbidden", "only a print agent asks for print jobs")
+    jobs = printing_jobs.pending_for(db.session, client.principal.token_id)
+    answer = [
+        {
+            "job": job.id,
+            "ticket": printing_jobs.print_data(
+                db.session, job.ticket_id, _status_url(job.ticket_id), job.language
+            ),
+            "expires_at": printing_jobs.deadline(job),
+        }
+        for job in jobs
+    ]
+    db.session.commit()
+    return {"jobs": answer}
+
+
+@socketio.on("print_result")
+def print_result(data: Any = None) -> dict[str, Any]:
+    """A print agent reports a job printed or failed (with the printer's reason)."""
+    client = _clients.get(request.sid)
+    if client is None or not client.agent:
+        return _error("forbidden", "only a print agent reports print results")
+    if not isinstance(data, dict) or not isinstance(data.get("job"), int):
+        return _error("invalid", "expected {job: id, state: printed|failed, reason, message}")
+    states = {"printed": PrintState.PRINTED, "failed": PrintState.FAILED, "stale": PrintState.STALE}
+    state = states.get(data.get("state"))
+    reason, message = data.get("reason"), data.get("message")
+    if state is None or not all(v is None or isinstance(v, str) for v in (reason, message)):
+        return _error("invalid", "state must be printed, failed or stale; reason and message text")
+    job = db.session.get(PrintJob, data["job"])
+    if job is None or job.kiosk_token_id != client.principal.token_id:
+        return _error("forbidden", "this job belongs to another kiosk")
+    changed = printing_jobs.finish(db.session, job.id, state, (reason or "")[:32] or None, message)
+    db.session.commit()
+    if changed is not None:
+        notify_kiosk(changed.kiosk_token_id, "print_status", printing_jobs.job_view(changed))
+    return {"ok": True}
+
+
+def _agent_seen(token_id: int, at: datetime | None) -> None:
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(agent_seen_at=at))
+    db.session.commit()
+
+
+def _status_url(ticket_id: int) -> str:
+    token = db.session.scalar(select(Ticket.public_token).where(Ticket.id == ticket_id))
+    return f"{request.url_root}t/{token}"
 
 
 @socketio.on("snapshot")

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Office
+from server.models import Office, PrintJob, Ticket
 from server.persian import jalali, persian_digits
 
 bp = Blueprint("web", __name__)
@@ -35,6 +35,20 @@ def asset(package: str, filename: str) -> ResponseReturnValue:
         abort(404)
     root = current_app.config["ASSETS_DIR"] / package / ASSET_PACKAGES[package]
     return send_from_directory(root, filename, max_age=86400)
+
+
+@bp.get("/t/<string(maxlength=64):token>/ticket.png")
+def ticket_preview(token: str) -> ResponseReturnValue:
+    """The printed ticket as the preview printer drew it (the kiosk shows it on screen)."""
+    preview = db.session.scalar(
+        select(PrintJob.preview)
+        .join(Ticket, Ticket.id == PrintJob.ticket_id)
+        .where(Ticket.public_token == token, PrintJob.preview.is_not(None))
+        .order_by(PrintJob.id.desc())
+    )
+    if preview is None:
+        abort(404)
+    return send_from_directory(current_app.config["INSTANCE"] / "previews", preview, max_age=3600)
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask_smorest import Api
 
 def register(api: Api) -> None:
     """Register every API blueprint on ``api``."""
-    from server.api import counters, health, offices, tickets
+    from server.api import counters, health, offices, printing, tickets
 
-    for module in (health, offices, counters, tickets):
+    for module in (health, offices, counters, tickets, printing):
         api.register_blueprint(module.blp)

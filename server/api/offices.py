@@ -9,13 +9,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from server import engine
+from server import engine, printing
 from server.api import present
 from server.api.context import office_or_404, session, settings
 from server.api.schemas import CounterOut, IssueTicket, QueueOut, ServiceOut, TicketOut
 from server.auth import Caller, require
 from server.engine import snapshot
-from server.models import Counter, CounterService, Service, User
+from server.models import Counter, CounterService, PrintJob, Service, User
 
 blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
 
@@ -72,8 +72,18 @@ class Tickets(MethodView):
             actor=principal.actor,
             settings=settings(),
         )
+        job_id = None
+        if principal.caller is Caller.KIOSK:
+            printer = printing.kiosk_printer(session(), principal.token_id)
+            if printer != printing.NO_PRINTER:
+                job_id = printing.create_job(
+                    session(), issued.ticket, principal.token_id, printer, body["language"]
+                )
         payload = present.ticket(issued)
         session().commit()
+        if job_id is not None:
+            printing.printing.dispatch(job_id, payload["status_url"])
+            payload["print"] = printing.job_view(session().get(PrintJob, job_id))
         return payload
 
 

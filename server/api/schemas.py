@@ -27,6 +27,30 @@ class IssueTicket(Schema):
         validate=validate.OneOf(PRIORITY_REASONS),
         metadata={"description": "why the citizen has priority; a clerk verifies it"},
     )
+    language = fields.String(
+        load_default="fa",
+        validate=validate.OneOf(("fa", "en")),
+        metadata={"description": "the language the citizen chose; the ticket prints in it"},
+    )
+
+
+class PrintJobOut(Schema):
+    id = fields.Integer()
+    ticket = fields.Integer()
+    state = fields.String(metadata={"description": "pending, printed, failed or stale"})
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why not printed: paper_out, offline, timeout, "
+            "agent_not_connected, stale, …"
+        },
+    )
+    message = fields.String(allow_none=True)
+    printer = fields.String()
+    attempts = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    preview = fields.String(allow_none=True)
 
 
 class Transfer(Schema):
@@ -64,6 +88,11 @@ class TicketOut(Schema):
     recall_count = fields.Integer()
     transferred_from = fields.Integer(allow_none=True)
     status_url = fields.String()
+    print = fields.Nested(
+        PrintJobOut,
+        allow_none=True,
+        metadata={"description": "the ticket's print job, when a kiosk with a printer issued it"},
+    )
 
 
 class ServiceOut(Schema):

@@ -3,6 +3,7 @@
 from server.database import Base
 from server.models.auth import ApiToken, Role, TokenKind, User
 from server.models.office import Counter, CounterService, CounterState, Office, Service
+from server.models.printing import PrintJob, PrintState
 from server.models.ticket import (
     IS_CURRENT,
     IS_DONE,
@@ -32,6 +33,8 @@ __all__ = [
     "DailySequence",
     "EventType",
     "Office",
+    "PrintJob",
+    "PrintState",
     "Role",
     "Service",
     "Ticket",

@@ -60,6 +60,10 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(default=False)
+    # Kiosks only: where their tickets print (a printer URL, or "agent" for a print agent).
+    printer: Mapped[str | None] = mapped_column(String(200))
+    # Kiosks with a print agent: when the agent last said it was alive.
+    agent_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User | None] = relationship()
     office: Mapped[Office | None] = relationship()

@@ -1,0 +1,81 @@
+"""Print jobs: a kiosk follows its tickets' printing; staff see faults and reprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_babel import gettext
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from server import printing
+from server.api.context import office_or_404, session, ticket_office_or_404
+from server.api.schemas import PrintJobOut
+from server.auth import Caller, require
+from server.engine import ticket_by_id
+from server.models import PrintJob, PrintState, Ticket
+
+blp = Blueprint("printing", __name__, url_prefix="/api/v1", description="Printing")
+
+JOB = "<int(min=1, max=2147483647):job>"
+TICKET = "<int(min=1, max=2147483647):ticket>"
+
+
+class JobFilter(Schema):
+    state = fields.String(validate=validate.OneOf([s.value for s in PrintState]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+@blp.route(f"/print-jobs/{JOB}")
+class Job(MethodView):
+    @blp.response(200, PrintJobOut)
+    def get(self, job: int) -> dict[str, Any]:
+        """A print job's state: for the kiosk that issued it and the office's staff."""
+        found = session().get(PrintJob, job)
+        if found is None:
+            abort(404, message=gettext("no print job %(id)s", id=job))
+        principal = require(session(), found.office_id, Caller.STAFF, Caller.KIOSK)
+        if principal.caller is Caller.KIOSK and principal.token_id != found.kiosk_token_id:
+            abort(403, message=gettext("this print job belongs to another kiosk"))
+        return printing.job_view(found)
+
+
+@blp.route("/offices/<string(maxlength=32):office>/print-jobs")
+class OfficeJobs(MethodView):
+    @blp.arguments(JobFilter, location="query")
+    @blp.response(200, PrintJobOut(many=True))
+    def get(self, query: dict[str, Any], office: str) -> list[dict[str, Any]]:
+        """The office's recent print jobs, newest first (``?state=failed`` for the faults)."""
+        found = office_or_404(office)
+        require(session(), found.id, Caller.STAFF)
+        statement = select(PrintJob).where(PrintJob.office_id == found.id)
+        if "state" in query:
+            statement = statement.where(PrintJob.state == PrintState(query["state"]))
+        jobs = session().scalars(
+            statement.order_by(PrintJob.created_at.desc(), PrintJob.id.desc()).limit(query["limit"])
+        )
+        return [printing.job_view(job) for job in jobs]
+
+
+@blp.route(f"/tickets/{TICKET}/reprint")
+class Reprint(MethodView):
+    @blp.response(201, PrintJobOut)
+    def post(self, ticket: int) -> dict[str, Any]:
+        """Print a ticket again on the printer of the kiosk that issued it."""
+        require(session(), ticket_office_or_404(ticket), Caller.STAFF)
+        last = session().scalar(
+            select(PrintJob).where(PrintJob.ticket_id == ticket).order_by(PrintJob.id.desc())
+        )
+        if last is None:
+            abort(409, message=gettext("this ticket was not issued at a kiosk with a printer"))
+        facts = ticket_by_id(session(), ticket)
+        job_id = printing.create_job(
+            session(), facts, last.kiosk_token_id, last.printer, last.language
+        )
+        session().commit()
+        token = session().scalar(select(Ticket.public_token).where(Ticket.id == ticket))
+        printing.printing.dispatch(job_id, f"{request.url_root}t/{token}")
+        return printing.job_view(session().get(PrintJob, job_id))

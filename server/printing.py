@@ -1,0 +1,253 @@
+"""Printing tickets: a job per ticket, printed by the server itself or by a print agent.
+
+A kiosk's printer is a URL the server drives (``preview://`` — the embedded
+default — ``tcp://host:9100``, ``file://``…), ``agent`` when a print agent beside
+the kiosk drives a USB or serial printer, or ``none``. Jobs are stored with
+their state; a job older than ``PRINT_MAX_AGE`` when its printer is ready is
+marked stale instead of printed, so a printer that comes back after a paper
+change never prints a pile of old tickets. Every outcome reaches the kiosk as a
+``print_status`` event, and failures stay visible to staff through the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from printer_drivers import (
+    Paper,
+    PrinterError,
+    TicketPrint,
+    TicketRenderError,
+    open_printer,
+    render_ticket,
+)
+from server.engine.clock import utcnow, zone
+from server.engine.estimates import estimate, people_ahead
+from server.engine.facts import TicketFacts, ticket_by_id
+from server.extensions import db
+from server.models import ApiToken, Office, PrintJob, PrintState, Service, TicketStatus
+
+log = logging.getLogger(__name__)
+
+AGENT = "agent"
+NO_PRINTER = "none"
+AGENT_ALIVE = timedelta(seconds=30)
+
+
+def kiosk_printer(session: Session, token_id: int) -> str:
+    """Where this kiosk's tickets print: its own setting, or the server's default."""
+    configured = session.scalar(select(ApiToken.printer).where(ApiToken.id == token_id))
+    return configured or current_app.config["DEFAULT_PRINTER"]
+
+
+def create_job(
+    session: Session,
+    ticket: TicketFacts,
+    kiosk_token_id: int | None,
+    printer: str,
+    language: str = "fa",
+) -> int:
+    """A pending job for ``ticket``, in the caller's transaction (a ticket never lacks its job)."""
+    now = utcnow()
+    job = PrintJob(
+        office_id=ticket.office_id,
+        ticket_id=ticket.id,
+        kiosk_token_id=kiosk_token_id,
+        printer=printer,
+        state=PrintState.PENDING,
+        attempts=0,
+        language=language,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job.id
+
+
+def job_view(job: PrintJob) -> dict[str, Any]:
+    """A job as the API and events show it."""
+    return {
+        "id": job.id,
+        "ticket": job.ticket_id,
+        "state": job.state.value,
+        "reason": job.reason,
+        "message": job.message,
+        "printer": job.printer,
+        "attempts": job.attempts,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+        "preview": job.preview,
+    }
+
+
+def print_data(session: Session, ticket_id: int, status_url: str, language: str) -> dict[str, Any]:
+    """What a printed ticket shows, as JSON-ready data (an agent renders it itself)."""
+    ticket = ticket_by_id(session, ticket_id)
+    office_fa, office_en, service_fa, service_en = session.execute(
+        select(Office.name_fa, Office.name_en, Service.name_fa, Service.name_en)
+        .join(Service, Service.office_id == Office.id)
+        .where(Service.id == ticket.service_id)
+    ).one()
+    fa = language == "fa"
+    waiting = ticket.status is TicketStatus.WAITING
+    ahead = people_ahead(session, ticket) if waiting else 0
+    settings = current_app.extensions["nobat.engine_settings"]
+    found = estimate(session, ticket.service_id, ahead, settings) if waiting else None
+    return {
+        "office_name": office_fa if fa else office_en,
+        "service_name": service_fa if fa else service_en,
+        "number": ticket.number,
+        "people_ahead": ahead,
+        # Whole minutes, rounded outwards: the range must contain the estimate.
+        "estimate_minutes": [found.low // 60, -(-found.high // 60)] if found else None,
+        "issued_at": ticket.issued_at.astimezone(zone(ticket.timezone)).isoformat(),
+        "status_url": status_url,
+        "footer": "",
+        "language": language,
+    }
+
+
+def ticket_print(data: dict[str, Any]) -> TicketPrint:
+    """The renderer's input, from :func:`print_data`'s output."""
+    minutes = data["estimate_minutes"]
+    return TicketPrint(
+        office_name=data["office_name"],
+        service_name=data["service_name"],
+        number=data["number"],
+        people_ahead=data["people_ahead"],
+        estimate_minutes=(minutes[0], minutes[1]) if minutes else None,
+        issued_at=datetime.fromisoformat(data["issued_at"]),
+        status_url=data["status_url"],
+        footer=data.get("footer", ""),
+        language=data.get("language", "fa"),
+    )
+
+
+def finish(
+    session: Session,
+    job_id: int,
+    state: PrintState,
+    reason: str | None = None,
+    message: str | None = None,
+    preview: str | None = None,
+) -> PrintJob | None:
+    """Record a job's outcome once: a job already printed, failed or stale stays as it is."""
+    job = session.get(PrintJob, job_id, with_for_update=True, populate_existing=True)
+    if job is None or job.state is not PrintState.PENDING:
+        return None
+    job.state, job.reason = state, reason
+    job.message = message[:300] if message else None
+    job.preview = preview
+    job.attempts += 1
+    job.updated_at = utcnow()
+    return job
+
+
+def pending_for(session: Session, kiosk_token_id: int) -> list[PrintJob]:
+    """A kiosk's jobs still worth printing, oldest first; older ones become stale, unprinted."""
+    now = utcnow()
+    oldest = now - timedelta(seconds=current_app.config["PRINT_MAX_AGE"])
+    session.execute(
+        update(PrintJob)
+        .where(
+            PrintJob.kiosk_token_id == kiosk_token_id,
+            PrintJob.state == PrintState.PENDING,
+            PrintJob.created_at < oldest,
+        )
+        .values(state=PrintState.STALE, reason="stale", updated_at=now)
+    )
+    return list(
+        session.scalars(
+            select(PrintJob)
+            .where(PrintJob.kiosk_token_id == kiosk_token_id, PrintJob.state == PrintState.PENDING)
+            .order_by(PrintJob.created_at)
+        )
+    )
+
+
+def agent_alive(session: Session, kiosk_token_id: int) -> bool:
+    """Whether the kiosk's print agent has said lately that it is alive."""
+    seen = session.scalar(select(ApiToken.agent_seen_at).where(ApiToken.id == kiosk_token_id))
+    return seen is not None and utcnow() - seen < AGENT_ALIVE
+
+
+def deadline(job: PrintJob) -> str:
+    """When a job stops being worth printing (an agent checks it before it prints)."""
+    limit = job.created_at + timedelta(seconds=current_app.config["PRINT_MAX_AGE"])
+    return limit.isoformat()
+
+
+class PrintService:
+    """Runs the server's own print jobs on a small thread pool; hands the others to the agent."""
+
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        self.app: Flask | None = None
+        self.notify: Callable[[int | None, str, dict[str, Any]], None] | None = None
+
+    def init_app(
+        self, app: Flask, notify: Callable[[int | None, str, dict[str, Any]], None]
+    ) -> None:
+        """``notify(kiosk_token_id, event, payload)`` sends to the kiosk's room."""
+        self.app, self.notify = app, notify
+        # Two threads: rendering is CPU-bound and must not starve the request threads.
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nobat-print")
+
+    def dispatch(self, job_id: int, status_url: str) -> None:
+        """Send a committed job on its way: to the agent, or to the server's own printer."""
+        session = db.session
+        job = session.get(PrintJob, job_id)
+        data = print_data(session, job.ticket_id, status_url, job.language)
+        if job.printer != AGENT:
+            self.pool.submit(self._print_here, job.id, data)
+            return
+        self.notify(
+            job.kiosk_token_id,
+            "print",
+            {"job": job.id, "ticket": data, "expires_at": deadline(job)},
+        )
+        if not agent_alive(session, job.kiosk_token_id):
+            # Still pending: an agent that comes back in time prints it.
+            job.reason, job.message = "agent_not_connected", "the print agent is not connected"
+            session.commit()
+            self.notify(job.kiosk_token_id, "print_status", job_view(job))
+
+    def _print_here(self, job_id: int, data: dict[str, Any]) -> None:
+        with self.app.app_context():
+            session = db.session
+            job = session.get(PrintJob, job_id)
+            outcome = self._run(job, data)
+            changed = finish(session, job_id, *outcome)
+            session.commit()
+            if changed is not None:
+                self.notify(changed.kiosk_token_id, "print_status", job_view(changed))
+
+    def _run(self, job: PrintJob, data: dict[str, Any]) -> tuple[Any, ...]:
+        if (utcnow() - job.created_at).total_seconds() > self.app.config["PRINT_MAX_AGE"]:
+            return (PrintState.STALE, "stale", "too old to print")
+        try:
+            printer = open_printer(
+                job.printer, preview_dir=self.app.config["INSTANCE"] / "previews"
+            )
+            with printer:
+                image = render_ticket(ticket_print(data), Paper.MM80)
+                printer.print_ticket(image, job_name=data["number"])
+        except PrinterError as error:
+            return (PrintState.FAILED, error.code, str(error))
+        except TicketRenderError as error:
+            log.error("ticket %s could not be rendered: %s", data["number"], error)
+            return (PrintState.FAILED, "render_error", str(error))
+        preview = getattr(printer, "last_png", None)
+        return (PrintState.PRINTED, None, None, preview.name if preview else None)
+
+
+printing = PrintService()
