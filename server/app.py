@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request
 
 import display
+import kiosk
 from server import api as api_package
 from server import live, web
 from server.config import Config
@@ -44,6 +45,7 @@ def create_app(
     )
     web.init_app(app)
     display.init_app(app)
+    kiosk.init_app(app)
     live.init_app(app)
     printing.init_app(app, notify=live.notify_kiosk)
     return app

@@ -66,7 +66,8 @@ class NobatApi(Api):
 
 
 def _domain_error(error: DomainError) -> tuple[Response, int]:
-    return error_response(error.status, gettext(error.template, **error.params), error.code)
+    message = gettext(error.template, **error.params)
+    return error_response(error.status, message, error.code, error.params or None)
 
 
 def _database_unavailable(error: OperationalError) -> tuple[Response, int]:

@@ -15,6 +15,7 @@ from server.api.context import office_or_404, session, settings
 from server.api.schemas import CounterOut, IssueTicket, QueueOut, ServiceOut, TicketOut
 from server.auth import Caller, require
 from server.engine import snapshot
+from server.engine.clock import business_date, utcnow
 from server.models import Counter, CounterService, PrintJob, Service, User
 
 blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
@@ -30,12 +31,17 @@ class Services(MethodView):
         """The office's services in display order."""
         found = office_or_404(office)
         require(session(), found.id, *ANYONE)
+        now = utcnow()
+        day = business_date(found.timezone, now)
         services = session().scalars(
             select(Service)
             .where(Service.office_id == found.id)
             .order_by(Service.position, Service.id)
         )
-        return [present.service(s) for s in services]
+        return [
+            present.service(s, snapshot.unavailable(session(), s, found.timezone, day, now))
+            for s in services
+        ]
 
 
 @blp.route(f"/{OFFICE}/counters")

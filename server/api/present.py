@@ -55,7 +55,8 @@ def ticket(issued: Issued) -> dict[str, Any]:
     }
 
 
-def service(s: Service) -> dict[str, Any]:
+def service(s: Service, unavailable: str | None = None) -> dict[str, Any]:
+    """A service and whether it issues tickets now (and why not)."""
     return {
         "code": s.code,
         "letter": s.letter,
@@ -64,6 +65,11 @@ def service(s: Service) -> dict[str, Any]:
         "group": s.group,
         "target_wait_seconds": s.target_wait_seconds,
         "active": s.active,
+        "opens_at": s.opens_at,
+        "closes_at": s.closes_at,
+        "daily_cap": s.daily_cap,
+        "available": unavailable is None,
+        "unavailable_reason": unavailable,
     }
 
 
@@ -92,7 +98,7 @@ def board(snapshot: Snapshot) -> dict[str, Any]:
         "seq": snapshot.seq,
         "at": _local(snapshot.at, tz),
         "services": [
-            {**service(q.service), "waiting": q.waiting, **_eta(q.estimate)}
+            {**service(q.service, q.unavailable), "waiting": q.waiting, **_eta(q.estimate)}
             for q in snapshot.services
         ],
         "counters": [{**c, "ticket": board_ticket(c["ticket"])} for c in snapshot.counters],

@@ -103,6 +103,14 @@ class ServiceOut(Schema):
     group = fields.String()
     target_wait_seconds = fields.Integer()
     active = fields.Boolean()
+    opens_at = fields.Time(allow_none=True, metadata={"description": "local time"})
+    closes_at = fields.Time(allow_none=True, metadata={"description": "local time"})
+    daily_cap = fields.Integer(allow_none=True)
+    available = fields.Boolean(metadata={"description": "issues tickets right now"})
+    unavailable_reason = fields.String(
+        allow_none=True,
+        metadata={"description": "inactive, before_hours, after_hours or daily_cap"},
+    )
 
 
 class CounterServiceOut(Schema):

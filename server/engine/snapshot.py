@@ -9,12 +9,13 @@ grow with history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server.engine import availability
 from server.engine.clock import business_date, utcnow
 from server.engine.estimates import Estimate, estimate, waiting_counts
 from server.engine.facts import OfficeFacts, TicketFacts, counters, offices, ticket_view, tickets
@@ -47,6 +48,7 @@ class ServiceQueue:
     service: Service
     waiting: int
     estimate: Estimate | None
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,22 @@ class Snapshot:
     services: list[ServiceQueue]
     counters: list[dict[str, Any]]
     recent_calls: list[dict[str, Any]]
+
+
+def unavailable(
+    session: Session, service: Service, timezone: str, day: date, now: datetime
+) -> str | None:
+    """Why ``service`` issues no ticket now (None when it does)."""
+    why = availability.reason(
+        active=service.active,
+        opens_at=service.opens_at,
+        closes_at=service.closes_at,
+        daily_cap=service.daily_cap,
+        issued=availability.issued_today(session, service.id, day) if service.daily_cap else 0,
+        timezone=timezone,
+        now=now,
+    )
+    return why.value if why else None
 
 
 def take(
@@ -78,6 +96,7 @@ def take(
             service=service,
             waiting=counts.get(service.id, 0),
             estimate=estimate(session, service.id, counts.get(service.id, 0), settings),
+            unavailable=unavailable(session, service, office.timezone, day, now),
         )
         for service in services
     ]

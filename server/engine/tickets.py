@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from server.engine import events, lifecycle, numbering
+from server.engine import availability, events, lifecycle, numbering
 from server.engine.clock import utcnow
 from server.engine.day import ensure_closed
 from server.engine.errors import N_, DomainError, NotFound, ServiceUnavailable
@@ -36,9 +36,14 @@ _ACTION_EVENTS = {
     Action.CANCEL: EventType.CANCELLED,
 }
 
-_SERVICE = select(services.c.id, services.c.letter, services.c.active).where(
-    services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code")
-)
+_SERVICE = select(
+    services.c.id,
+    services.c.letter,
+    services.c.active,
+    services.c.opens_at,
+    services.c.closes_at,
+    services.c.daily_cap,
+).where(services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code"))
 _INSERT = insert(tickets).returning(*TICKET_COLUMNS)
 
 
@@ -189,13 +194,25 @@ def _new_ticket(
             office=office.code,
             service=service_code,
         )
-    if not service.active:
-        raise ServiceUnavailable(
-            N_("service %(service)s is not available now"), service=service_code
-        )
     if transferred_from is not None and transferred_from.service_id == service.id:
         raise DomainError(N_("a ticket cannot be transferred to the service it is already in"))
     day = ensure_closed(session, office, now)
+    why = availability.reason(
+        active=service.active,
+        opens_at=service.opens_at,
+        closes_at=service.closes_at,
+        daily_cap=service.daily_cap,
+        # A citizen transferred here already waited: the cap limits new arrivals only.
+        issued=0 if transferred_from else availability.issued_today(session, service.id, day),
+        timezone=office.timezone,
+        now=now,
+    )
+    if why is not None:
+        raise ServiceUnavailable(
+            N_("service %(service)s is not available now (%(reason)s)"),
+            service=service_code,
+            reason=why.value,
+        )
     sequence = numbering.next_sequence(session, service.id, day)
     row = session.execute(
         _INSERT,

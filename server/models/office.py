@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base
@@ -56,6 +57,11 @@ class Service(Base):
     target_wait_seconds: Mapped[int] = mapped_column(default=900)
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
+    # Local opening hours of the service (none: whenever the office issues tickets).
+    opens_at: Mapped[time | None] = mapped_column(Time)
+    closes_at: Mapped[time | None] = mapped_column(Time)
+    # At most this many tickets a day (none: no limit).
+    daily_cap: Mapped[int | None]
 
     office: Mapped[Office] = relationship(back_populates="services")
 

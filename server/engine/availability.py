@@ -1,0 +1,54 @@
+"""Whether a service issues tickets right now: active, within its hours, under its daily cap."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from server.engine.clock import zone
+from server.models import DailySequence
+
+
+class Unavailable(StrEnum):
+    INACTIVE = "inactive"
+    BEFORE_HOURS = "before_hours"
+    AFTER_HOURS = "after_hours"
+    DAILY_CAP = "daily_cap"
+
+
+_sequences = DailySequence.__table__
+_ISSUED_TODAY = select(_sequences.c.last).where(
+    _sequences.c.service_id == bindparam("service_id"),
+    _sequences.c.business_date == bindparam("day"),
+)
+
+
+def issued_today(session: Session, service_id: int, day: date) -> int:
+    """Numbers the service has handed out on ``day`` (transfers included)."""
+    return session.execute(_ISSUED_TODAY, {"service_id": service_id, "day": day}).scalar() or 0
+
+
+def reason(
+    *,
+    active: bool,
+    opens_at: time | None,
+    closes_at: time | None,
+    daily_cap: int | None,
+    issued: int,
+    timezone: str,
+    now: datetime,
+) -> Unavailable | None:
+    """Why the service issues no ticket now, or None when it does."""
+    if not active:
+        return Unavailable.INACTIVE
+    local = now.astimezone(zone(timezone)).time()
+    if opens_at is not None and local < opens_at:
+        return Unavailable.BEFORE_HOURS
+    if closes_at is not None and local >= closes_at:
+        return Unavailable.AFTER_HOURS
+    if daily_cap is not None and issued >= daily_cap:
+        return Unavailable.DAILY_CAP
+    return None
