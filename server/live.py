@@ -13,6 +13,11 @@ Who sends what (every handler is here):
 - client ``snapshot``: asks for a fresh board; answered through the ack.
 - client ``join`` ``{"room": "counter:<id>" | "kiosk:<id>"}``: a further room of its
   own office; answered ``{"ok": true}`` or ``{"error": {...}}``.
+- server ``print`` (to ``kiosk:<id>``): a print job for the kiosk's print agent.
+- server ``print_status`` (to ``kiosk:<id>``): a job printed, failed (with the
+  printer's reason) or went stale; the kiosk screen tells the citizen.
+- print agent (``auth`` with ``"agent": true``) ``agent_alive`` (heartbeat),
+  ``print_pending`` (jobs still worth printing, by ack) and ``print_result``.
 
 Several processes share events through Redis (``NOBAT_REDIS_URL``): an event
 raised in one reaches the sockets held by another.
