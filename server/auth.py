@@ -40,6 +40,8 @@ class Principal:
     office_id: int | None
     user_id: int | None = None
     role: Role | None = None
+    #: A kiosk's own printer setting (None: the server's default).
+    printer: str | None = None
 
     @property
     def caller(self) -> Caller:
@@ -95,6 +97,7 @@ _PRINCIPAL = (
         _tokens.c.id,
         _tokens.c.kind,
         _tokens.c.office_id,
+        _tokens.c.printer,
         _users.c.id,
         _users.c.role,
         _users.c.office_id,
@@ -110,12 +113,12 @@ def principal_for(session: Session, secret: str) -> Principal | None:
     row = session.execute(_PRINCIPAL, {"hash": hash_token(secret)}).first()
     if row is None:
         return None
-    token_id, kind, token_office, user_id, role, user_office, active = row
+    token_id, kind, token_office, printer, user_id, role, user_office, active = row
     if kind is TokenKind.USER:
         if user_id is None or not active:
             return None
         return Principal(token_id, kind, user_office, user_id, role)
-    return Principal(token_id, kind, token_office)
+    return Principal(token_id, kind, token_office, printer=printer)
 
 
 def authenticate(session: Session) -> Principal:

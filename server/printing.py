@@ -42,9 +42,8 @@ NO_PRINTER = "none"
 AGENT_ALIVE = timedelta(seconds=30)
 
 
-def kiosk_printer(session: Session, token_id: int) -> str:
-    """Where this kiosk's tickets print: its own setting, or the server's default."""
-    configured = session.scalar(select(ApiToken.printer).where(ApiToken.id == token_id))
+def kiosk_printer(configured: str | None) -> str:
+    """Where a kiosk's tickets print: its own setting, or the server's default."""
     return configured or current_app.config["DEFAULT_PRINTER"]
 
 

@@ -16,7 +16,7 @@ from server import auth
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base, make_engine, make_sessionmaker
-from server.engine import CollectingPublisher, EngineSettings, day, estimates
+from server.engine import CollectingPublisher, EngineSettings, day, estimates, facts
 from server.extensions import db
 from server.models import Counter, Office, Role, TokenKind
 from tests import builders, services
@@ -51,6 +51,7 @@ def _fresh_caches() -> None:
     """Process caches are keyed by database URL, which PostgreSQL tests reuse."""
     estimates.forget_cache()
     day.forget_sweeps()
+    facts.forget_offices()
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ class Tickets(MethodView):
         )
         job_id = None
         if principal.caller is Caller.KIOSK:
-            printer = printing.kiosk_printer(session(), principal.token_id)
+            printer = printing.kiosk_printer(principal.printer)
             if printer != printing.NO_PRINTER:
                 job_id = printing.create_job(
                     session(), issued.ticket, principal.token_id, printer, body["language"]

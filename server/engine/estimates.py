@@ -73,8 +73,9 @@ def service_time(session: Session, service_id: int, settings: EngineSettings) ->
 
 
 def forget_cache() -> None:
-    """Drop cached service times (tests and benchmarks that rewrite history)."""
+    """Drop cached service times and capacities (tests and benchmarks that rewrite history)."""
     _cache.clear()
+    _capacities.clear()
 
 
 _ahead = tickets.c
@@ -114,23 +115,36 @@ def people_ahead(session: Session, ticket: TicketFacts) -> int:
     ).scalar_one()
 
 
-def capacity(session: Session, service_id: int) -> float:
+# Counters open and close a few times a day: a capacity a second or two old is as good.
+CAPACITY_CACHE_SECONDS = 2.0
+_capacities: dict[tuple[str, int], tuple[float, float]] = {}
+
+
+def capacity(session: Session, service_id: int, max_age: float = CAPACITY_CACHE_SECONDS) -> float:
     """How many counters' worth of work the service gets: open counters, weighted by tier.
 
     Before any counter has opened, the counters that serve the service stand in,
     so a citizen arriving early still gets an estimate.
     """
+    key = (str(session.get_bind().url), service_id)
+    cached = _capacities.get(key)
+    if cached and time.monotonic() - cached[0] < max_age:
+        return cached[1]
     links = session.execute(_CAPACITY, {"service_id": service_id}).all()
     open_links = [tier for tier, state in links if state is CounterState.OPEN]
     tiers = open_links or [tier for tier, _state in links]
-    return sum(1.0 / tier for tier in tiers)
+    result = sum(1.0 / tier for tier in tiers)
+    _capacities[key] = (time.monotonic(), result)
+    return result
 
 
 def estimate(
     session: Session, service_id: int, ahead: int, settings: EngineSettings
 ) -> Estimate | None:
     """Estimated wait for the next ticket after ``ahead`` others; None if no counter serves it."""
-    workers = capacity(session, service_id)
+    workers = capacity(
+        session, service_id, min(settings.estimate_cache_seconds, CAPACITY_CACHE_SECONDS)
+    )
     if workers <= 0:
         return None
     timing = service_time(session, service_id, settings)

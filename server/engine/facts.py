@@ -7,6 +7,7 @@ compiled, cached Core statement, and these run for every ticket.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -46,10 +47,28 @@ _OFFICE_BY_CODE = _OFFICE.where(offices.c.code == bindparam("code"))
 _OFFICE_BY_ID = _OFFICE.where(offices.c.id == bindparam("id"))
 
 
+# Offices change rarely (an administrator renames one, moves its zone): every request
+# reads its office, so what was read stays good for a few seconds.
+OFFICE_CACHE_SECONDS = 10.0
+_offices: dict[tuple[str, str], tuple[float, OfficeFacts]] = {}
+
+
 def office_by_code(session: Session, code: str) -> OfficeFacts | None:
     """The office with this code, if any."""
+    key = (str(session.get_bind().url), code)
+    cached = _offices.get(key)
+    if cached and time.monotonic() - cached[0] < OFFICE_CACHE_SECONDS:
+        return cached[1]
     row = session.execute(_OFFICE_BY_CODE, {"code": code}).first()
-    return OfficeFacts(*row) if row else None
+    if row is None:
+        return None
+    _offices[key] = (time.monotonic(), OfficeFacts(*row))
+    return _offices[key][1]
+
+
+def forget_offices() -> None:
+    """Drop cached offices (tests and tools that rewrite them)."""
+    _offices.clear()
 
 
 def office_by_id(session: Session, office_id: int) -> OfficeFacts:
