@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,9 +69,11 @@ STYLES = {
 }  # fmt: skip
 
 
-def estimate_text(estimate: tuple[int, int] | None, language: str) -> str:
+def estimate_text(
+    estimate: tuple[int, int] | None, language: str, labels: Mapping[str, str] | None = None
+) -> str:
     """The wait as a range, so the uncertainty is printed rather than hidden."""
-    labels = LABELS[language]
+    labels = labels or LABELS[language]
     if estimate is None:
         return labels["unknown"]
     low, high = estimate
@@ -126,7 +129,7 @@ class TicketRenderer:
     def render(self, ticket: TicketPrint) -> Image.Image:
         """The ticket as a mode '1' image exactly ``width`` dots wide."""
         lang, style = ticket.language, self.style
-        labels = LABELS[lang]
+        labels = {**LABELS[lang], **(ticket.labels or {})}
         page = Page(self.width, style.margin, self.text, rtl=lang == "fa")
         regular, bold = self.font("regular", style.row), self.font("bold", style.row)
 
@@ -146,7 +149,9 @@ class TicketRenderer:
         page.space(style.gap)
         people = localize_digits(labels["people"].format(n=ticket.people_ahead), lang)
         page.row(labels["people_ahead"], people, regular, bold)
-        page.row(labels["wait"], estimate_text(ticket.estimate_minutes, lang), regular, bold)
+        page.row(
+            labels["wait"], estimate_text(ticket.estimate_minutes, lang, labels), regular, bold
+        )
         page.row(labels["date"], format_date(ticket.issued_at, lang), regular, bold)
         page.row(labels["time"], format_time(ticket.issued_at, lang), regular, bold)
         if ticket.status_url:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import Any
 
 LANGUAGES = ("fa", "en")
 
@@ -34,6 +36,26 @@ class TicketPrint:
     status_url: str
     footer: str = ""
     language: str = "fa"
+    #: The printed labels in the ticket's language (the server passes its translations);
+    #: any label left out falls back to the renderer's built-in wording.
+    labels: Mapping[str, str] | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> TicketPrint:
+        """A ticket from the JSON the server sends to print agents (and uses itself)."""
+        minutes = data.get("estimate_minutes")
+        return cls(
+            office_name=data["office_name"],
+            service_name=data["service_name"],
+            number=data["number"],
+            people_ahead=int(data["people_ahead"]),
+            estimate_minutes=(int(minutes[0]), int(minutes[1])) if minutes else None,
+            issued_at=datetime.fromisoformat(data["issued_at"]),
+            status_url=data["status_url"],
+            footer=data.get("footer") or "",
+            language=data.get("language") or "fa",
+            labels=data.get("labels") or None,
+        )
 
     def __post_init__(self) -> None:
         """Reject values that would print a misleading ticket."""

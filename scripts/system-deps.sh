@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, only those missing (idempotent, quiet).
 set -euo pipefail
-packages=(chromium libfribidi0 libraqm0 fonts-dejavu-core)
+packages=(chromium libfribidi0 libraqm0 fonts-dejavu-core nginx)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

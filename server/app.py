@@ -10,12 +10,11 @@ from flask import Flask, request
 import display
 import kiosk
 from server import api as api_package
-from server import live, web
+from server import live, printing, web
 from server.config import Config
 from server.engine.events import Publisher
 from server.engine.settings import EngineSettings
 from server.extensions import api, babel, db, migrate
-from server.printing import printing
 
 
 def create_app(
@@ -38,7 +37,7 @@ def create_app(
     migrate.init_app(app, db, directory=str(config_class.MIGRATIONS))
     babel.init_app(app, locale_selector=_locale)
     api.init_app(app, spec_kwargs=_openapi_security())
-    api_package.register(api)
+    api_package.register(app, api)
     app.extensions["nobat.engine_settings"] = EngineSettings(
         priority_bound=app.config["NOBAT_PRIORITY_BOUND"],
         default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],

@@ -122,7 +122,9 @@ def principal_for(session: Session, secret: str) -> Principal | None:
 
 
 def authenticate(session: Session) -> Principal:
-    """The caller of this request, or a 401."""
+    """The caller of this request, or a 401 (once per request: the result is kept)."""
+    if "principal" in g:
+        return g.principal
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -135,7 +137,7 @@ def authenticate(session: Session) -> Principal:
 
 
 def require(session: Session, office_id: int, *callers: Caller) -> Principal:
-    """Authenticate, then allow only ``callers`` acting in ``office_id`` (401/403 otherwise)."""
+    """Allow only ``callers`` acting in ``office_id`` (401/403 otherwise)."""
     principal = authenticate(session)
     if principal.caller not in callers:
         abort(403, message=gettext("this caller may not do this"))

@@ -152,7 +152,7 @@ def print_pending(*_args: Any) -> dict[str, Any]:
     client = _clients.get(request.sid)
     if client is None or not client.agent:
         return _error("forbidden", "only a print agent asks for print jobs")
-    jobs = printing_jobs.pending_for(db.session, client.principal.token_id)
+    jobs, stale = printing_jobs.pending_for(db.session, client.principal.token_id)
     answer = [
         {
             "job": job.id,
@@ -164,6 +164,8 @@ def print_pending(*_args: Any) -> dict[str, Any]:
         for job in jobs
     ]
     db.session.commit()
+    for job in stale:
+        notify_kiosk(job.kiosk_token_id, "print_status", printing_jobs.job_view(job))
     return {"jobs": answer}
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from printer_drivers import (
@@ -112,23 +113,26 @@ def print_data(session: Session, ticket_id: int, status_url: str, language: str)
         "status_url": status_url,
         "footer": "",
         "language": language,
+        "labels": printed_labels(language),
     }
 
 
-def ticket_print(data: dict[str, Any]) -> TicketPrint:
-    """The renderer's input, from :func:`print_data`'s output."""
-    minutes = data["estimate_minutes"]
-    return TicketPrint(
-        office_name=data["office_name"],
-        service_name=data["service_name"],
-        number=data["number"],
-        people_ahead=data["people_ahead"],
-        estimate_minutes=(minutes[0], minutes[1]) if minutes else None,
-        issued_at=datetime.fromisoformat(data["issued_at"]),
-        status_url=data["status_url"],
-        footer=data.get("footer", ""),
-        language=data.get("language", "fa"),
-    )
+def printed_labels(language: str) -> dict[str, str]:
+    """The ticket's printed wording, through the catalogs like every other text."""
+    with force_locale(language):
+        return {
+            "your_number": gettext("Your number"),
+            "people_ahead": gettext("People ahead of you"),
+            "wait": gettext("Estimated wait"),
+            "date": gettext("Date"),
+            "time": gettext("Time"),
+            "scan": gettext("Scan to follow your turn"),
+            "people": gettext("{n} people"),
+            "unknown": gettext("unknown"),
+            "range": gettext("{low} to {high} minutes"),
+            "about": gettext("about {low} minutes"),
+            "under": gettext("under a minute"),
+        }
 
 
 def finish(
@@ -151,26 +155,20 @@ def finish(
     return job
 
 
-def pending_for(session: Session, kiosk_token_id: int) -> list[PrintJob]:
-    """A kiosk's jobs still worth printing, oldest first; older ones become stale, unprinted."""
-    now = utcnow()
-    oldest = now - timedelta(seconds=current_app.config["PRINT_MAX_AGE"])
-    session.execute(
-        update(PrintJob)
-        .where(
-            PrintJob.kiosk_token_id == kiosk_token_id,
-            PrintJob.state == PrintState.PENDING,
-            PrintJob.created_at < oldest,
-        )
-        .values(state=PrintState.STALE, reason="stale", updated_at=now)
-    )
-    return list(
-        session.scalars(
-            select(PrintJob)
-            .where(PrintJob.kiosk_token_id == kiosk_token_id, PrintJob.state == PrintState.PENDING)
-            .order_by(PrintJob.created_at)
-        )
-    )
+def pending_for(session: Session, kiosk_token_id: int) -> tuple[list[PrintJob], list[PrintJob]]:
+    """A kiosk's jobs still worth printing, oldest first, and those just made stale (unprinted)."""
+    oldest = utcnow() - timedelta(seconds=current_app.config["PRINT_MAX_AGE"])
+    fresh, stale = [], []
+    for job in session.scalars(
+        select(PrintJob)
+        .where(PrintJob.kiosk_token_id == kiosk_token_id, PrintJob.state == PrintState.PENDING)
+        .order_by(PrintJob.created_at)
+    ).all():
+        if job.created_at < oldest:
+            stale.append(finish(session, job.id, PrintState.STALE, "stale", "too old to print"))
+        else:
+            fresh.append(job)
+    return fresh, stale
 
 
 def agent_alive(session: Session, kiosk_token_id: int) -> bool:
@@ -186,19 +184,15 @@ def deadline(job: PrintJob) -> str:
 
 
 class PrintService:
-    """Runs the server's own print jobs on a small thread pool; hands the others to the agent."""
+    """Runs an app's own print jobs on a small thread pool; hands the others to the agent."""
 
-    def __init__(self) -> None:
-        self.pool: ThreadPoolExecutor | None = None
-        self.app: Flask | None = None
-        self.notify: Callable[[int | None, str, dict[str, Any]], None] | None = None
-
-    def init_app(
+    def __init__(
         self, app: Flask, notify: Callable[[int | None, str, dict[str, Any]], None]
     ) -> None:
         """``notify(kiosk_token_id, event, payload)`` sends to the kiosk's room."""
         self.app, self.notify = app, notify
-        # Two threads: rendering is CPU-bound and must not starve the request threads.
+        # Two threads (started on first use): rendering is CPU-bound and must not starve
+        # the request threads.
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nobat-print")
 
     def dispatch(self, job_id: int, status_url: str) -> None:
@@ -238,7 +232,7 @@ class PrintService:
                 job.printer, preview_dir=self.app.config["INSTANCE"] / "previews"
             )
             with printer:
-                image = render_ticket(ticket_print(data), Paper.MM80)
+                image = render_ticket(TicketPrint.from_data(data), Paper.MM80)
                 printer.print_ticket(image, job_name=data["number"])
         except PrinterError as error:
             return (PrintState.FAILED, error.code, str(error))
@@ -249,4 +243,11 @@ class PrintService:
         return (PrintState.PRINTED, None, None, preview.name if preview else None)
 
 
-printing = PrintService()
+def init_app(app: Flask, notify: Callable[[int | None, str, dict[str, Any]], None]) -> None:
+    """Give the app its print service."""
+    app.extensions["nobat.printing"] = PrintService(app, notify)
+
+
+def dispatch(job_id: int, status_url: str) -> None:
+    """Send a committed job on its way (see :meth:`PrintService.dispatch`)."""
+    current_app.extensions["nobat.printing"].dispatch(job_id, status_url)

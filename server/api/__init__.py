@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_smorest import Api
 
 
-def register(api: Api) -> None:
+def register(app: Flask, api: Api) -> None:
     """Register every API blueprint on ``api``."""
     from server.api import counters, health, offices, printing, tickets
+    from server.api.blueprint import register_converters
 
+    register_converters(app, api)
     for module in (health, offices, counters, tickets, printing):
         api.register_blueprint(module.blp)

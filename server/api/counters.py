@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from server import engine
 from server.api import present
+from server.api.blueprint import Blueprint
 from server.api.context import counter_office_or_404, session, settings
 from server.api.schemas import CounterOut, TicketOut
 from server.auth import Caller, require
@@ -21,7 +21,7 @@ from server.models import Counter, CounterService, User
 
 blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description="Counters")
 
-COUNTER = "<int(min=1, max=2147483647):counter>"
+COUNTER = "<id:counter>"
 
 
 @blp.route(f"/{COUNTER}/next")
@@ -34,7 +34,11 @@ class Next(MethodView):
         ticket = engine.call_next(session(), counter, actor=principal.actor, settings=settings())
         payload = present.ticket(engine.Issued(ticket)) if ticket else None
         session().commit()
-        return payload if payload is not None else Response(status=204)
+        if payload is not None:
+            return payload
+        nothing = Response(status=204)
+        del nothing.headers["Content-Type"]
+        return nothing
 
 
 def _counter_command(command: Callable[..., CounterFacts], doc: str) -> type[MethodView]:

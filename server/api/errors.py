@@ -1,4 +1,4 @@
-"""Errors as ``{"error": {"code", "message"}}`` JSON with a 4xx: never an HTML page or a 500 for bad input."""
+"""Errors as ``{"error": {"code", "message"}}`` JSON with a 4xx; bad input never gets a 500."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from server.api.schemas import Error
 from server.engine.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -31,18 +32,44 @@ _CODES = {
 }
 
 
+def _standard_messages() -> dict[int, str]:
+    """Translated words for the errors the web framework raises by itself."""
+    return {
+        400: gettext("the request is not valid"),
+        401: gettext("a bearer token is required"),
+        403: gettext("this caller may not do this"),
+        404: gettext("there is nothing at this address"),
+        405: gettext("this address does not accept this method"),
+        413: gettext("the request body is too large"),
+        415: gettext("send the body as application/json"),
+    }
+
+
 def error_response(
     status: int, message: str, code: str | None = None, details: Any = None
 ) -> tuple[Response, int]:
     """The one shape every error takes."""
     body: dict[str, Any] = {"code": code or _CODES.get(status, "error"), "message": message}
     if details:
-        body["details"] = details
+        body["details"] = _printable(details)
     return jsonify(error=body), status
+
+
+def _printable(value: Any) -> Any:
+    """Echoed input with unencodable characters (lone surrogates) replaced, so it can be sent."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
 
 
 class NobatApi(Api):
     """flask-smorest's Api with Nobat's error shape for every HTTP error of the app."""
+
+    ERROR_SCHEMA = Error
 
     def handle_http_exception(self, error: HTTPException) -> tuple[Response, int]:
         status = error.code or 500
@@ -53,10 +80,17 @@ class NobatApi(Api):
         elif status == 400 and details:
             message = gettext("the request body is not valid JSON")
         else:
-            message = data.get("message") or error.description or error.name
+            message = data.get("message") or _standard_messages().get(status) or error.name
         if details and "json" in details and len(details) == 1:
             details = details["json"]
-        return error_response(status, str(message), data.get("code"), details)
+        response, status = error_response(status, str(message), data.get("code"), details)
+        # Keep what the protocol requires: Allow on a 405, a challenge on a 401.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="nobat"'
+        return response, status
 
     def init_app(self, app: Flask, *, spec_kwargs: dict | None = None) -> None:
         super().init_app(app, spec_kwargs=spec_kwargs)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from server import engine, printing
 from server.api import present
+from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, session, settings
 from server.api.schemas import CounterOut, IssueTicket, QueueOut, ServiceOut, TicketOut
 from server.auth import Caller, require
@@ -88,7 +88,7 @@ class Tickets(MethodView):
         payload = present.ticket(issued)
         session().commit()
         if job_id is not None:
-            printing.printing.dispatch(job_id, payload["status_url"])
+            printing.dispatch(job_id, payload["status_url"])
             payload["print"] = printing.job_view(session().get(PrintJob, job_id))
         return payload
 

@@ -7,11 +7,12 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_babel import gettext
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from server import printing
+from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, session, ticket_office_or_404
 from server.api.schemas import PrintJobOut
 from server.auth import Caller, require
@@ -20,8 +21,8 @@ from server.models import PrintJob, PrintState, Ticket
 
 blp = Blueprint("printing", __name__, url_prefix="/api/v1", description="Printing")
 
-JOB = "<int(min=1, max=2147483647):job>"
-TICKET = "<int(min=1, max=2147483647):ticket>"
+JOB = "<id:job>"
+TICKET = "<id:ticket>"
 
 
 class JobFilter(Schema):
@@ -77,5 +78,5 @@ class Reprint(MethodView):
         )
         session().commit()
         token = session().scalar(select(Ticket.public_token).where(Ticket.id == ticket))
-        printing.printing.dispatch(job_id, f"{request.url_root}t/{token}")
+        printing.dispatch(job_id, f"{request.url_root}t/{token}")
         return printing.job_view(session().get(PrintJob, job_id))

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from server.models import PRIORITY_REASONS, CounterState, TicketStatus
 
 SERVICE_CODE = fields.String(
     required=True,
-    validate=[validate.Length(min=1, max=32), validate.Regexp(r"^[a-z0-9_-]+$")],
+    # \Z, not $: "$" would also accept a code followed by a newline.
+    validate=[validate.Length(min=1, max=32), validate.Regexp(r"\A[a-z0-9_-]+\Z")],
     metadata={"description": "a service code of the office, e.g. `civil-registration`"},
 )
 
 
-def _strict_bool(**kwargs) -> fields.Boolean:
-    # marshmallow would also take "yes", "on", 1...; the API wants JSON true/false.
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only (marshmallow would also take "yes", "on", 1...)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class IssueTicket(Schema):
     service = SERVICE_CODE
-    priority = _strict_bool(load_default=False)
+    priority = StrictBoolean(load_default=False)
     priority_reason = fields.String(
         load_default=None,
         allow_none=True,

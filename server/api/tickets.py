@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from server import engine
 from server.api import present
+from server.api.blueprint import Blueprint
 from server.api.context import session, settings, ticket_office_or_404
 from server.api.schemas import TicketOut, Transfer
 from server.auth import Caller, require
@@ -16,7 +16,7 @@ from server.engine import Action
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets")
 
-TICKET = "<int(min=1, max=2147483647):ticket>"
+TICKET = "<id:ticket>"
 
 
 def _act(ticket_id: int, action: Action) -> dict[str, Any]:

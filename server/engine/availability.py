@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.engine.clock import zone
+from server.engine.errors import N_
 from server.models import DailySequence
 
 
@@ -18,6 +19,14 @@ class Unavailable(StrEnum):
     AFTER_HOURS = "after_hours"
     DAILY_CAP = "daily_cap"
 
+
+#: What the citizen (and the clerk) is told for each reason.
+MESSAGES = {
+    Unavailable.INACTIVE: N_("service %(service)s is not offered now"),
+    Unavailable.BEFORE_HOURS: N_("service %(service)s has not opened yet"),
+    Unavailable.AFTER_HOURS: N_("service %(service)s is closed for today"),
+    Unavailable.DAILY_CAP: N_("today's tickets for service %(service)s are all taken"),
+}
 
 _sequences = DailySequence.__table__
 _ISSUED_TODAY = select(_sequences.c.last).where(

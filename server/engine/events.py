@@ -103,10 +103,9 @@ def record(
     detail: str | None = None,
 ) -> None:
     """Note that ``type`` happened; the audit row and the live event follow at commit."""
+    where = ticket.counter_id if ticket is not None else None
     if counter is not None:
         where = counter.id
-    else:
-        where = ticket.counter_id if ticket is not None else None
     session.info.setdefault(_PENDING, []).append(
         _Pending(
             office_id=office_id,

@@ -7,6 +7,7 @@ compiled, cached Core statement, and these run for every ticket.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -53,8 +54,13 @@ OFFICE_CACHE_SECONDS = 10.0
 _offices: dict[tuple[str, str], tuple[float, OfficeFacts]] = {}
 
 
+OFFICE_CODE = re.compile(r"[a-z0-9_-]{1,32}")
+
+
 def office_by_code(session: Session, code: str) -> OfficeFacts | None:
-    """The office with this code, if any."""
+    """The office with this code, if any (a code no office can have is not looked up)."""
+    if not OFFICE_CODE.fullmatch(code):
+        return None
     key = (str(session.get_bind().url), code)
     cached = _offices.get(key)
     if cached and time.monotonic() - cached[0] < OFFICE_CACHE_SECONDS:

@@ -49,7 +49,7 @@ _INSERT = insert(tickets).returning(*TICKET_COLUMNS)
 
 @dataclass(frozen=True)
 class Issued:
-    """A ticket with where it stands in the queue (``ahead`` and ``estimate`` only while waiting)."""
+    """A ticket with its place in the queue (``ahead`` and ``estimate`` only while waiting)."""
 
     ticket: TicketFacts
     ahead: int = 0
@@ -208,11 +208,7 @@ def _new_ticket(
         now=now,
     )
     if why is not None:
-        raise ServiceUnavailable(
-            N_("service %(service)s is not available now (%(reason)s)"),
-            service=service_code,
-            reason=why.value,
-        )
+        raise ServiceUnavailable(availability.MESSAGES[why], service=service_code, reason=why.value)
     sequence = numbering.next_sequence(session, service.id, day)
     row = session.execute(
         _INSERT,

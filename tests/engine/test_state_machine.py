@@ -136,7 +136,7 @@ class QueueMachine(RuleBasedStateMachine):
         assert duplicates == []
 
     def teardown(self) -> None:
-        """After the day closes, every ticket has exactly one outcome, in its status and its events."""
+        """After the day closes every ticket has one outcome, in its status and in its events."""
         try:
             engine.close_day(self.session, self.office, self.now + timedelta(days=1))
             self.session.commit()

@@ -7,6 +7,7 @@ it; a gap that does not fill, or a reconnect, fetches a fresh snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -63,10 +64,8 @@ class LiveClient:
     def _reconnect(self) -> None:
         time.sleep(0.1)
         self.url_index += 1
-        try:
+        with contextlib.suppress(TimeoutError):
             self.connect(timeout=30)
-        except TimeoutError:
-            pass
 
     def close(self) -> None:
         self.wanted = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -71,11 +72,9 @@ class Cluster:
     def kill(self, port: int) -> None:
         """SIGKILL the whole gunicorn process group of one server: no chance to clean up."""
         process = self.processes.pop(port)
-        for pid in _children(process.pid) + [process.pid]:
-            try:
+        for pid in [*_children(process.pid), process.pid]:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         process.wait(timeout=10)
 
     def restart(self, port: int) -> None:

@@ -9,12 +9,12 @@ import sys
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from server.auth import principal_for
 from server.app import create_app
+from server.auth import principal_for
 from server.cli import main
 from server.config import TestingConfig
-from server.extensions import db
 from server.database import make_sessionmaker
+from server.extensions import db
 from server.models import ApiToken, Counter, Office, Service, TokenKind, User
 
 

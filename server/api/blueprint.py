@@ -1,0 +1,68 @@
+"""What every API blueprint shares: authentication first, strict JSON, plain numeric ids."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import flask_smorest
+from flask import Flask, Request
+from flask_babel import gettext
+from flask_smorest import abort
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import IntegerConverter
+
+from server.auth import authenticate
+from server.extensions import db
+
+
+class JsonParser(FlaskParser):
+    """A request body must be JSON, sent as JSON; anything else is a clear 4xx."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        body = req.get_data(cache=True)
+        if body and not is_json_request(req):
+            abort(415, message=gettext("send the body as application/json"))
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as error:
+            # Nested too deep, or a number longer than Python will convert.
+            raise json.JSONDecodeError(str(error) or "invalid JSON", "?", 0) from error
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """An API blueprint whose every request is authenticated before anything else.
+
+    So an unknown office or a malformed body is never told to a caller without a
+    valid token: that caller learns only that it needs one.
+    """
+
+    ARGUMENTS_PARSER = JsonParser()
+
+    def __init__(self, *args: Any, public: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not public:
+            self.before_request(lambda: authenticate(db.session) and None)
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a path: ASCII digits only, within a 32-bit integer."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Any) -> None:
+        super().__init__(map, min=1, max=2**31 - 1)
+
+
+def register_converters(app: Flask, api: flask_smorest.Api) -> None:
+    """Make ``<id:name>`` usable in routes and documented as a positive integer."""
+    app.url_map.converters["id"] = IdConverter
+    api.register_converter(
+        IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    )
+
+
+__all__ = ["Blueprint", "IdConverter", "core", "register_converters"]

@@ -1,0 +1,255 @@
+"""Fixtures of the API tests.
+
+Tests that change the queue use the suite's ``client`` and ``tokens``
+(``tests/conftest.py``) on an ``app`` overridden here: one app per database,
+emptied before each test rather than rebuilt. The long tables of refusals share
+one ``world`` per database instead: offices with tickets in every status, built
+once per run, which no table may change (every request in them is refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+
+from server import auth
+from server.app import create_app
+from server.config import TestingConfig
+from server.database import Base
+from server.engine import CollectingPublisher
+from server.engine.clock import utcnow
+from server.extensions import db
+from server.models import ApiToken, Office, Role, Service, Ticket, TicketStatus, TokenKind, User
+from tests import builders, services
+from tests.api.helpers import act, call_next, counter_ids, issue
+from tests.conftest import Tokens
+
+SERVICES = (("insurance", "A"), ("civil", "B"), ("post", "C"), ("tax", "D"))
+
+
+@pytest.fixture
+def counters(client: FlaskClient, tokens: Tokens) -> dict[int, int]:
+    """Office amol's counter ids by number (1, 2, 3), as the API lists them."""
+    return counter_ids(client, tokens.clerk)
+
+
+@dataclass
+class World:
+    """One database with office amol in every state a table needs, and babol beside it.
+
+    Amol has a fourth service, ``tax`` (letter D), switched off through the database.
+    """
+
+    app: Flask
+    client: FlaskClient
+    tokens: Tokens
+    dialect: str
+    #: tokens that must be refused: revoked (a clerk's and a kiosk's), and a disabled user's
+    revoked: str
+    revoked_kiosk: str
+    disabled: str
+    #: counter number -> id in amol: 1 open for clerk (ticket called), 2 open for clerk2
+    #: (ticket serving), 3 closed
+    counters: dict[int, int]
+    babol_counter: int
+    #: a ticket of amol in each status, by status value
+    tickets: dict[str, int]
+    babol_ticket: int
+
+    def token(self, name: str) -> str:
+        return getattr(self, name) if hasattr(self, name) else getattr(self.tokens, name)
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _database(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of the API tests' own: the tests of ``db_url`` empty theirs at will."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp.mktemp('api') / 'nobat.sqlite3'}"
+        return
+    if reason := services.postgres_problem():
+        if services.REQUIRED:
+            pytest.fail(f"{reason} (NOBAT_REQUIRE_SERVICES=1)", pytrace=False)
+        pytest.skip(reason)
+    for url in services.fresh_postgres_database():
+        # A throwaway database need not wait for its WAL to reach the disk at each commit:
+        # on a busy machine that wait dominates these tests.
+        yield f"{url}?options={quote('-c synchronous_commit=off')}"
+
+
+def _new_app(url: str) -> Flask:
+    publisher = CollectingPublisher()
+    result = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": url}, publisher=publisher)
+    result.extensions["published"] = publisher
+    with result.app_context():
+        Base.metadata.create_all(db.engine)
+    return result
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def reusable_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One app per database for the tests that change the queue, emptied before each."""
+    for url in _database(request, tmp_path_factory):
+        result = _new_app(url)
+        yield result
+        with result.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(reusable_app: Flask) -> Flask:
+    """Overrides the suite's ``app``: the same app as a new one, with every table emptied.
+
+    Emptying takes milliseconds where dropping and creating the schema takes half a
+    second on PostgreSQL, and the API tests start from a fresh office dozens of times.
+    Ids are not reset: the tests look them up rather than assume them. The engine's
+    process caches are keyed by URL; the suite's autouse ``_fresh_caches`` clears them.
+    """
+    with reusable_app.app_context():
+        _empty(db.engine)
+    reusable_app.extensions["published"].events.clear()
+    return reusable_app
+
+
+def _empty(engine: Engine) -> None:
+    # DELETE, children first: on tables this small it beats TRUNCATE by far on PostgreSQL.
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def world_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    yield from _database(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def world(world_url: str) -> Iterator[World]:
+    app = _new_app(world_url)
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        tokens, extra = _people(db.session)
+    client = app.test_client()
+    result = World(
+        app=app,
+        client=client,
+        tokens=tokens,
+        dialect=dialect,
+        revoked=extra["revoked"],
+        revoked_kiosk=extra["revoked_kiosk"],
+        disabled=extra["disabled"],
+        counters=counter_ids(client, tokens.clerk),
+        babol_counter=counter_ids(client, tokens.other_clerk, "babol")[1],
+        tickets=_tickets_in_every_status(app, client, tokens),
+        babol_ticket=_babol_ticket(client, tokens),
+    )
+    yield result
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _people(s) -> tuple[Tokens, dict[str, str]]:
+    """Offices amol and babol with their counters, and a token for every kind of caller."""
+    amol = builders.office(s, "amol", SERVICES)
+    builders.counter(s, amol, 1, {"insurance": 1, "civil": 2})
+    builders.counter(s, amol, 2, {"civil": 1})
+    builders.counter(s, amol, 3, {"post": 1, "insurance": 2})
+    babol = builders.office(s, "babol")
+    builders.counter(s, babol, 1, {"insurance": 1})
+
+    def user_token(name: str, role: Role, office: Office | None) -> str:
+        return auth.create_token(s, user=builders.user(s, name, role, office))
+
+    def device_token(kind: TokenKind, office: Office) -> str:
+        return auth.create_token(s, device=kind, office_id=office.id)
+
+    tokens = Tokens(
+        clerk=user_token("clerk1", Role.CLERK, amol),
+        clerk2=user_token("clerk2", Role.CLERK, amol),
+        manager=user_token("manager", Role.MANAGER, amol),
+        admin=user_token("admin", Role.ADMIN, None),
+        kiosk=device_token(TokenKind.KIOSK, amol),
+        display=device_token(TokenKind.DISPLAY, amol),
+        other_clerk=user_token("babol-clerk", Role.CLERK, babol),
+        other_kiosk=device_token(TokenKind.KIOSK, babol),
+        other_display=device_token(TokenKind.DISPLAY, babol),
+    )
+    extra = {
+        "revoked": user_token("revoked-clerk", Role.CLERK, amol),
+        "revoked_kiosk": device_token(TokenKind.KIOSK, amol),
+        "disabled": user_token("disabled-clerk", Role.CLERK, amol),
+    }
+    s.commit()
+    # Switched off through the database, as an administrator would.
+    for secret in (extra["revoked"], extra["revoked_kiosk"]):
+        token = s.scalar(select(ApiToken).where(ApiToken.token_hash == auth.hash_token(secret)))
+        token.revoked = True
+    s.scalar(select(User).where(User.username == "disabled-clerk")).active = False
+    s.scalar(
+        select(Service).where(Service.office_id == amol.id, Service.code == "tax")
+    ).active = False
+    s.commit()
+    return tokens, extra
+
+
+def _tickets_in_every_status(app: Flask, client: FlaskClient, tokens: Tokens) -> dict[str, int]:
+    """Real tickets of amol brought to each status through the API (expired via the database)."""
+    ids = counter_ids(client, tokens.clerk)
+    clerk, clerk2, kiosk = tokens.clerk, tokens.clerk2, tokens.kiosk
+    result: dict[str, int] = {}
+
+    done = issue(client, kiosk, "insurance")
+    assert call_next(client, clerk, ids[1])["id"] == done["id"]
+    result["done"] = act(client, clerk, done["id"], "complete")["id"]
+
+    absent = issue(client, kiosk, "insurance")
+    assert call_next(client, clerk, ids[1])["id"] == absent["id"]
+    result["no_show"] = act(client, clerk, absent["id"], "no-show")["id"]
+
+    moved = issue(client, kiosk, "insurance")
+    assert call_next(client, clerk, ids[1])["id"] == moved["id"]
+    successor = act(client, clerk, moved["id"], "transfer", json={"service": "civil"})
+    result["transferred"] = moved["id"]
+
+    # Counter 2 (clerk2) serves the transferred citizen: it stays serving.
+    assert call_next(client, clerk2, ids[2])["id"] == successor["id"]
+    result["serving"] = act(client, clerk2, successor["id"], "start")["id"]
+
+    # Counter 1 (clerk) has called a citizen who has not arrived yet.
+    called = issue(client, kiosk, "insurance")
+    assert call_next(client, clerk, ids[1])["id"] == called["id"]
+    result["called"] = called["id"]
+
+    withdrawn = issue(client, kiosk, "post")
+    result["cancelled"] = act(client, clerk, withdrawn["id"], "cancel")["id"]
+
+    result["waiting"] = issue(client, kiosk, "post")["id"]
+
+    stale = issue(client, kiosk, "post")["id"]
+    with app.app_context():
+        ticket = db.session.get(Ticket, stale)
+        ticket.status = TicketStatus.EXPIRED
+        ticket.finished_at = utcnow()
+        db.session.commit()
+    result["expired"] = stale
+    assert set(result) == {s.value for s in TicketStatus}
+    return result
+
+
+def _babol_ticket(client: FlaskClient, tokens: Tokens) -> int:
+    response = client.post(
+        "/api/v1/offices/babol/tickets",
+        json={"service": "insurance"},
+        headers=Tokens.header(tokens.other_kiosk),
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["id"]

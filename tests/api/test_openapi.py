@@ -1,0 +1,173 @@
+"""The OpenAPI document at /api/v1/openapi.json describes the API as it is."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import World
+from tests.api.helpers import send
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+STATUS_KEY = re.compile(r"^(default|[1-5](\d\d|XX))$")
+
+DOCUMENTED = [
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/offices/{office}/services"),
+    ("get", "/api/v1/offices/{office}/counters"),
+    ("post", "/api/v1/offices/{office}/tickets"),
+    ("get", "/api/v1/offices/{office}/queue"),
+    *(
+        ("post", f"/api/v1/counters/{{counter}}/{name}")
+        for name in ("next", "open", "pause", "close")
+    ),
+    *(
+        ("post", f"/api/v1/tickets/{{ticket}}/{name}")
+        for name in ("recall", "start", "complete", "no-show", "cancel", "transfer")
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def document(world: World) -> dict[str, Any]:
+    response = send(world.client, "GET", "/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return json.loads(response.get_data(as_text=True))
+
+
+def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), ref
+        target: Any = document
+        for part in ref[2:].split("/"):
+            assert part in target, f"{ref} does not resolve"
+            target = target[part]
+        node = target
+    return node
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "$ref"] + [
+            r for v in node.values() for r in _refs(v)
+        ]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_the_document_is_a_well_formed_openapi_3_document(document: dict[str, Any]):
+    assert re.match(r"^3\.\d+\.\d+$", document["openapi"])
+    assert document["info"]["title"] == "Nobat"
+    assert document["info"]["version"]
+    assert isinstance(document["paths"], dict) and document["paths"]
+    for ref in _refs(document):
+        _resolve(document, {"$ref": ref})
+    for path, item in document["paths"].items():
+        assert path.startswith("/api/v1/"), path
+        operations = {k: v for k, v in item.items() if k in HTTP_METHODS}
+        assert operations, path
+        assert set(item) <= HTTP_METHODS | {"parameters", "summary", "description"}, path
+        declared = {
+            p["name"]
+            for p in [
+                *item.get("parameters", []),
+                *(p for o in operations.values() for p in o.get("parameters", [])),
+            ]
+            if p["in"] == "path"
+        }
+        assert declared == set(re.findall(r"{(\w+)}", path)), path
+        for parameter in item.get("parameters", []):
+            assert parameter["in"] != "path" or parameter["required"] is True
+        for method, operation in operations.items():
+            assert operation["responses"], (method, path)
+            for status, response in operation["responses"].items():
+                assert STATUS_KEY.match(status), (method, path, status)
+                assert _resolve(document, response)["description"], (method, path, status)
+
+
+@pytest.mark.parametrize(("method", "path"), DOCUMENTED, ids=[f"{m} {p}" for m, p in DOCUMENTED])
+def test_every_endpoint_is_documented_with_its_method(document, method: str, path: str):
+    assert path in document["paths"], sorted(document["paths"])
+    assert method in document["paths"][path]
+
+
+def test_callers_authenticate_with_a_bearer_token(document: dict[str, Any]):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"]["type"] == "http"
+    assert schemes["bearer"]["scheme"].lower() == "bearer"
+    assert {"bearer": []} in document["security"]
+
+
+def test_health_is_documented_as_public(document: dict[str, Any]):
+    assert document["paths"]["/api/v1/health"]["get"].get("security") == []
+
+
+def _request_schema(document: dict[str, Any], path: str) -> dict[str, Any]:
+    body = document["paths"][path]["post"]["requestBody"]
+    assert body["required"] is True
+    return _resolve(document, body["content"]["application/json"]["schema"])
+
+
+def test_issuing_a_ticket_requires_a_service(document: dict[str, Any]):
+    schema = _request_schema(document, "/api/v1/offices/{office}/tickets")
+    assert schema["type"] == "object"
+    assert schema["required"] == ["service"]
+    assert schema["additionalProperties"] is False
+    service = schema["properties"]["service"]
+    assert (service["type"], service["minLength"], service["maxLength"]) == ("string", 1, 32)
+    assert service["pattern"]
+    assert schema["properties"]["priority"]["type"] == "boolean"
+    reasons = set(schema["properties"]["priority_reason"]["enum"])
+    assert reasons >= {"elderly", "disabled", "veteran", "pregnant"}
+
+
+def test_a_transfer_requires_a_service(document: dict[str, Any]):
+    schema = _request_schema(document, "/api/v1/tickets/{ticket}/transfer")
+    assert schema["required"] == ["service"]
+    assert schema["additionalProperties"] is False
+
+
+def test_the_documented_answers_match_the_api(document: dict[str, Any]):
+    paths = document["paths"]
+    assert "201" in paths["/api/v1/offices/{office}/tickets"]["post"]["responses"]
+    assert {"200", "204"} <= set(paths["/api/v1/counters/{counter}/next"]["post"]["responses"])
+    ticket = _resolve(
+        document,
+        paths["/api/v1/offices/{office}/tickets"]["post"]["responses"]["201"]["content"][
+            "application/json"
+        ]["schema"],
+    )
+    assert {
+        "id",
+        "number",
+        "service",
+        "status",
+        "position",
+        "eta_seconds",
+        "issued_at",
+        "status_url",
+    } <= set(ticket["properties"])
+    assert ticket["properties"]["issued_at"]["format"] == "date-time"
+
+
+@pytest.mark.parametrize("name", ["counter", "ticket"])
+def test_path_ids_are_documented_as_bounded_integers(document: dict[str, Any], name: str):
+    path = next(p for p in document["paths"] if f"{{{name}}}" in p)
+    (parameter,) = document["paths"][path]["parameters"]
+    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def test_the_documented_error_shape_is_the_one_the_api_sends(document: dict[str, Any]):
+    default = document["paths"]["/api/v1/offices/{office}/tickets"]["post"]["responses"]["default"]
+    schema = _resolve(
+        document, _resolve(document, default)["content"]["application/json"]["schema"]
+    )
+    error = _resolve(document, schema["properties"]["error"])
+    assert error["properties"]["code"]["type"] == "string"
+    assert error["properties"]["message"]["type"] == "string"

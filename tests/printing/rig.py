@@ -1,0 +1,236 @@
+"""Real processes for the print agent tests: ``nobat serve``, ``python -m kiosk.agent``, a
+fake serial printer on a pseudo-terminal, and a kiosk screen's socket.
+
+Everything here is closed by its owner: processes are stopped (their whole process group
+when killed), file descriptors closed, threads joined, sockets disconnected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tty
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from tests.browser.conftest import DemoServer
+from tests.live.cluster import REPO, wait_healthy
+from tests.printer_drivers.conftest import FakeEscposPrinter
+
+TERMINAL = {"printed", "failed", "stale"}
+STARTUP = 60  # seconds a process may take to come up (imports are slow on a busy machine)
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
+    """Poll ``check`` until it returns something truthy; fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def call(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, Any]:
+    """One JSON request; a 4xx answer is returned, not raised."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            status, raw = error.code, error.read()
+    return status, json.loads(raw) if raw else None
+
+
+@dataclass
+class Server(DemoServer):
+    """``nobat serve`` in its own process group, so that a kill takes its workers too."""
+
+    log: Path | None = None
+
+    def start(self) -> None:
+        port = int(self.url.rsplit(":", 1)[1])
+        with open(self.log or os.devnull, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+                cwd=REPO,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+        wait_healthy(port, timeout=STARTUP)
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or a crash would: no goodbye to the sockets."""
+        self._signal(signal.SIGKILL)
+
+    def stop(self) -> None:
+        """gunicorn's quick shutdown: SIGTERM would wait for open sockets to finish."""
+        self._signal(signal.SIGINT)
+
+    def _signal(self, signum: int) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signum)
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+        except ProcessLookupError:
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def job(self, token: str, job_id: int) -> dict[str, Any]:
+        status, body = call("GET", f"{self.url}/api/v1/print-jobs/{job_id}", token)
+        assert status == 200, body
+        return body
+
+    def wait_job(self, token: str, job_id: int, timeout: float = 15) -> dict[str, Any]:
+        """The job once it has an outcome."""
+
+        def done() -> dict[str, Any] | None:
+            job = self.job(token, job_id)
+            return job if job["state"] in TERMINAL else None
+
+        return wait_until(done, f"print job {job_id} to finish", timeout)
+
+    def issue(self, token: str, service: str = "national-id") -> dict[str, Any]:
+        status, body = call(
+            "POST", f"{self.url}/api/v1/offices/amol/tickets", token, {"service": service}
+        )
+        assert status == 201, body
+        return body
+
+
+class PtyPrinter:
+    """A fake serial printer behind a pseudo-terminal; ``reset()`` gives it a fresh state."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # no echo, no newline translation, as on a real serial line
+        self.printer = FakeEscposPrinter()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"serial://{os.ttyname(self.slave)}?baudrate=115200&timeout=1"
+
+    def reset(self) -> FakeEscposPrinter:
+        self.printer = FakeEscposPrinter()
+        return self.printer
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            if not select.select([self.master], [], [], 0.02)[0]:
+                continue
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                continue
+            reply = self.printer.feed(data)
+            if reply:
+                os.write(self.master, reply)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join(2)
+        os.close(self.master)
+        os.close(self.slave)
+
+
+@dataclass
+class AgentProcess:
+    """``python -m kiosk.agent`` as a kiosk PC runs it; its stderr goes to ``log``."""
+
+    server: str
+    token: str
+    printer: str
+    log: Path
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the agent and wait until it has connected (and so asked for pending jobs)."""
+        before = self.connections()
+        self.launch()
+        self.wait_connected(before + 1)
+
+    def launch(self) -> None:
+        command = [sys.executable, "-m", "kiosk.agent", "--server", self.server]
+        command += ["--token", self.token, "--printer", self.printer]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+            )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> int | None:
+        """SIGTERM and wait: the agent finishes the job at hand and exits 0."""
+        if self.process is None:
+            return None
+        self.process.terminate()
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait(timeout=15)
+        self.process = None
+        return code
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def connections(self) -> int:
+        """How many times the agent has connected to the server so far."""
+        return len(re.findall(r"INFO connected to ", self.output()))
+
+    def wait_connected(self, times: int = 1, timeout: float = STARTUP) -> None:
+        wait_until(lambda: self.connections() >= times, f"agent connection #{times}", timeout)
+
+
+class KioskSocket:
+    """The kiosk screen's Socket.IO connection (kiosk token, no agent flag)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.statuses: list[dict[str, Any]] = []
+        self.sio = socketio.Client(reconnection=False, handle_sigint=False)
+        self.sio.on("print_status", self.statuses.append)
+        self.sio.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+
+    def status(self, job_id: int, state: str, timeout: float = 15) -> dict[str, Any]:
+        """The first ``print_status`` of this job in this state."""
+
+        def seen() -> dict[str, Any] | None:
+            found = [s for s in self.statuses if s["id"] == job_id and s["state"] == state]
+            return found[0] if found else None
+
+        return wait_until(seen, f"print_status {state} for job {job_id}", timeout)
+
+    def close(self) -> None:
+        self.sio.disconnect()
