@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 
 import display
-import kiosk
+from kiosk import web as kiosk_web
 from server import api as api_package
 from server import live, printing, web
 from server.config import Config
@@ -44,7 +44,7 @@ def create_app(
     )
     web.init_app(app)
     display.init_app(app)
-    kiosk.init_app(app)
+    kiosk_web.init_app(app)
     live.init_app(app)
     printing.init_app(app, notify=live.notify_kiosk)
     return app

@@ -187,3 +187,14 @@ def test_the_console_script_refuses_a_bad_printer_without_a_traceback():
     )
     assert result.returncode == 2
     assert "--printer" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_print_agent_runs_without_the_server_or_flask():
+    code = (
+        "import sys, kiosk.agent; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'server')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
