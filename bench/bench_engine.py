@@ -25,6 +25,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -334,6 +335,7 @@ def main() -> int:
     started = time.monotonic()
     results: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    crashed: list[str] = []
 
     with tempfile.TemporaryDirectory(prefix="nobat-bench-engine-") as tmp:
         from contextlib import contextmanager
@@ -360,7 +362,13 @@ def main() -> int:
             t0 = time.monotonic()
             meter = benchlib.CpuMeter()
             meter.start()
-            results[name] = run_backend(name, make)
+            try:
+                results[name] = run_backend(name, make)
+            except Exception as error:  # one database failing must not lose the other's
+                traceback.print_exc()
+                errors[name] = f"crashed: {type(error).__name__}: {str(error)[-1500:]}"
+                crashed.append(name)
+                continue
             results[name]["machine_busy_cores"] = meter.stop()
             results[name]["seconds"] = round(time.monotonic() - t0, 1)
             print(f"engine bench: {name} done in {time.monotonic() - t0:.0f} s", flush=True)
@@ -371,7 +379,7 @@ def main() -> int:
     print(f"wrote {path}")
     for table in payload["tables"]:
         print_table(table)
-    return 0
+    return 1 if crashed else 0
 
 
 def report(results: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

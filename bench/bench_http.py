@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -887,32 +888,40 @@ def main() -> int:
     results: dict[str, Any] = {}
     notes: list[str] = []
     load_before = os.getloadavg()
+    errors: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="nobat-bench-http-") as tmp:
         work = Path(tmp)
-        print("http bench: sqlite", flush=True)
-        results["sqlite"] = bench_database(
-            "sqlite", f"sqlite:///{work / 'nobat.sqlite3'}", work, measure_health=True
-        )
-        if (
-            benchlib.postgres_version() is not None
-            and os.environ.get("BENCH_HTTP_POSTGRES", "1") == "1"
-        ):
-            print("http bench: postgresql", flush=True)
-            with benchlib.postgres_database("nobat_bench_http") as url:
-                results["postgresql"] = bench_database(
-                    "postgresql", url, work, measure_health=False
-                )
-            notes.append(
-                "The PostgreSQL run reuses the SQLite run's health rate for its ratio (the "
-                "health endpoint touches no database)."
-            )
-        else:
-            notes.append("PostgreSQL run skipped (not reachable or BENCH_HTTP_POSTGRES=0).")
+        wanted = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+        if os.environ.get("BENCH_HTTP_POSTGRES", "1") != "1":
+            wanted = [w for w in wanted if w != "postgresql"]
+        for name in ("sqlite", "postgresql"):
+            if name not in wanted:
+                notes.append(f"{name} run skipped (BENCH_DATABASES / BENCH_HTTP_POSTGRES).")
+                continue
+            if name == "postgresql" and benchlib.postgres_version() is None:
+                notes.append("PostgreSQL run skipped: not reachable.")
+                continue
+            print(f"http bench: {name}", flush=True)
+            try:
+                if name == "sqlite":
+                    url = f"sqlite:///{work / 'nobat.sqlite3'}"
+                    results[name] = bench_database(name, url, work, measure_health=True)
+                else:
+                    with benchlib.postgres_database("nobat_bench_http") as url:
+                        results[name] = bench_database(name, url, work, measure_health=False)
+                    notes.append(
+                        "The PostgreSQL run reuses the SQLite run's health rate for its ratio "
+                        "(the health endpoint touches no database)."
+                    )
+            except Exception as error:  # one database failing must not lose the other's figures
+                traceback.print_exc()
+                errors[name] = f"{type(error).__name__}: {str(error)[-1500:]}"
     notes.append(
         f"Load average before the run: {', '.join(f'{x:.2f}' for x in load_before)}; after: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}."
     )
     payload = report(results, notes)
+    payload["errors"] = errors
     payload["data"]["wall_seconds"] = round(time.monotonic() - started, 1)
     path = benchlib.write_result("http", payload)
     print(f"wrote {path}")
@@ -923,7 +932,9 @@ def main() -> int:
             print(" | ".join(benchlib.fmt(v, 2) for v in row))
     for target in payload["targets"]:
         print(f"{'PASS' if target['pass'] else 'FAIL'} {target['name']}: {target['value']}")
-    return 0
+    for name, error in errors.items():
+        print(f"ERROR {name}: {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

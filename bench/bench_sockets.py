@@ -157,6 +157,16 @@ def server_memory(master: int) -> dict[str, Any]:
     }
 
 
+def cpu_split(pid: int) -> tuple[float, float] | None:
+    """User and system CPU seconds of a process (all its threads)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / ticks, int(fields[12]) / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def find_redis_pid() -> int | None:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -441,6 +451,7 @@ def latency_phase(
     open_sockets = sum(a["sockets"] for a in recorded)
     workers = worker_pids(clients.urls, masters)
     cpu0 = {pid: benchlib.process_cpu_seconds(pid) for pid in workers.values()}
+    split0 = {pid: cpu_split(pid) for pid in workers.values()}
     redis0 = benchlib.process_cpu_seconds(redis_pid) if redis_pid else None
     meter = benchlib.CpuMeter()
     meter.start()
@@ -454,10 +465,15 @@ def latency_phase(
     busy = meter.stop()
     window = time.monotonic() - t0
     workers_after = worker_pids(clients.urls, masters)
-    server_cpu = {}
+    server_cpu: dict[int, float | None] = {}
+    server_sys: dict[int, float | None] = {}
     for port, pid in workers.items():
         now = benchlib.process_cpu_seconds(pid) if workers_after.get(port) == pid else None
         server_cpu[port] = None if now is None else round(now - (cpu0[pid] or 0), 2)
+        split, first = cpu_split(pid), split0[pid]
+        server_sys[port] = (
+            round(split[1] - first[1], 2) if split and first and now is not None else None
+        )
     redis_cpu = (
         round((benchlib.process_cpu_seconds(redis_pid) or 0) - (redis0 or 0), 2)
         if redis_pid
@@ -555,6 +571,7 @@ def latency_phase(
         "cpu": {
             "window_seconds": round(window, 2),
             "server_worker_seconds": server_cpu,
+            "server_worker_system_seconds": server_sys,
             "server_us_per_socket_message": cost,
             "redis_seconds": redis_cpu,
             "clients_seconds": client_cpu,
@@ -776,7 +793,9 @@ def report(data: dict[str, Any], started: float) -> dict[str, Any]:
             f"{d.get('workers_replaced')}; events {d.get('events_by_type')}; "
             f"{d.get('receipts_before_response')} receipts came before the call's response.",
             f"{name}: CPU over the {cpu.get('window_seconds')} s window: server workers "
-            f"{cpu.get('server_worker_seconds')} s ({cpu.get('server_us_per_socket_message')} "
+            f"{cpu.get('server_worker_seconds')} s (of which system "
+            f"{cpu.get('server_worker_system_seconds')} s; "
+            f"{cpu.get('server_us_per_socket_message')} "
             f"µs of worker CPU per message written to a socket), Redis "
             f"{cpu.get('redis_seconds')} s, clients {cpu.get('clients_seconds')} s; machine "
             f"busy {cpu.get('machine_busy_cores')} cores.",

@@ -352,6 +352,7 @@ async function api(path, options = {}) {
         Authorization: `Bearer ${state.token}`,
         Accept: "application/json",
         ...(options.body ? { "Content-Type": "application/json" } : {}),
+        ...(options.headers || {}),
       },
     });
   } finally {
@@ -416,9 +417,21 @@ function unreachable() {
   retryTimer = setTimeout(loadServices, TIMING.retry * 1000);
 }
 
+// A key per ticket request, kept for its retries: if an answer was lost on the way, the
+// server hands back the same ticket instead of a second number. (getRandomValues also
+// works on plain http, where kiosks on an office network often are.)
+function newRequestKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function issue(service) {
   if (state.busy || !service.available) return;
   state.busy = true;
+  if (state.requestFor !== service.code || !state.requestKey) {
+    state.requestKey = newRequestKey();
+    state.requestFor = service.code;
+  }
   state.lastService = service;
   $("busy").hidden = false;
   const body = {
@@ -433,6 +446,7 @@ async function issue(service) {
     response = await api(`/api/v1/offices/${encodeURIComponent(office.code)}/tickets`, {
       method: "POST",
       body: JSON.stringify(body),
+      headers: { "Idempotency-Key": state.requestKey },
     });
     if (response.status === 201) ticket = await response.json();
   } catch {
@@ -442,6 +456,7 @@ async function issue(service) {
     $("busy").hidden = true;
   }
   if (ticket) {
+    state.requestKey = null;
     showTicket(ticket, service);
     return;
   }
@@ -458,6 +473,7 @@ async function issue(service) {
     problem(message || t("server_error"), true);
     return;
   }
+  state.requestKey = null; // refused: a new attempt is a new request
   problem(message || t("server_error"), false);
   loadServices(); // a 409 usually means the service closed or filled up meanwhile
 }

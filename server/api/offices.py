@@ -6,16 +6,25 @@ from typing import Any
 
 from flask.views import MethodView
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from server import engine, printing
 from server.api import present
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, session, settings
-from server.api.schemas import CounterOut, IssueTicket, QueueOut, ServiceOut, TicketOut
-from server.auth import Caller, require
+from server.api.schemas import (
+    CounterOut,
+    IssueHeaders,
+    IssueTicket,
+    QueueOut,
+    ServiceOut,
+    TicketOut,
+)
+from server.auth import Caller, Principal, require
 from server.engine import snapshot
 from server.engine.clock import business_date, utcnow
+from server.engine.facts import OfficeFacts
 from server.models import Counter, CounterService, PrintJob, Service, User
 
 blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
@@ -63,34 +72,57 @@ class Counters(MethodView):
 
 @blp.route(f"/{OFFICE}/tickets")
 class Tickets(MethodView):
+    @blp.arguments(IssueHeaders, location="headers")
     @blp.arguments(IssueTicket)
     @blp.response(201, TicketOut)
-    def post(self, body: dict[str, Any], office: str) -> dict[str, Any]:
+    def post(self, headers: dict[str, Any], body: dict[str, Any], office: str) -> dict[str, Any]:
         """Issue a ticket: the citizen's number, place in the queue and estimated wait."""
         found = office_or_404(office)
         principal = require(session(), found.id, Caller.STAFF, Caller.KIOSK)
-        issued = engine.issue(
-            session(),
-            found,
-            body["service"],
-            priority=body["priority"],
-            priority_reason=body["priority_reason"],
-            actor=principal.actor,
-            settings=settings(),
-        )
-        job_id = None
-        if principal.caller is Caller.KIOSK:
-            printer = printing.kiosk_printer(principal.printer)
-            if printer != printing.NO_PRINTER:
-                job_id = printing.create_job(
-                    session(), issued.ticket, principal.token_id, printer, body["language"]
-                )
+        key = headers["idempotency_key"]
+        try:
+            return _issue(found, principal, body, key)
+        except IntegrityError:
+            if key is None:
+                raise
+            # The same key raced in from a second request: answer with the first one's ticket.
+            session().rollback()
+            return _issue(found, principal, body, key)
+
+
+def _issue(
+    office: OfficeFacts, principal: Principal, body: dict[str, Any], key: str | None
+) -> dict[str, Any]:
+    issued = engine.issue(
+        session(),
+        office,
+        body["service"],
+        priority=body["priority"],
+        priority_reason=body["priority_reason"],
+        request_key=key,
+        actor=principal.actor,
+        settings=settings(),
+    )
+    if issued.replayed:
         payload = present.ticket(issued)
-        session().commit()
-        if job_id is not None:
-            printing.dispatch(job_id, payload["status_url"])
-            payload["print"] = printing.job_view(session().get(PrintJob, job_id))
+        job = session().scalar(
+            select(PrintJob).where(PrintJob.ticket_id == issued.ticket.id).order_by(PrintJob.id)
+        )
+        payload["print"] = printing.job_view(job) if job else None
         return payload
+    job_id = None
+    if principal.caller is Caller.KIOSK:
+        printer = printing.kiosk_printer(principal.printer)
+        if printer != printing.NO_PRINTER:
+            job_id = printing.create_job(
+                session(), issued.ticket, principal.token_id, printer, body["language"]
+            )
+    payload = present.ticket(issued)
+    session().commit()
+    if job_id is not None:
+        printing.dispatch(job_id, payload["status_url"])
+        payload["print"] = printing.job_view(session().get(PrintJob, job_id))
+    return payload
 
 
 @blp.route(f"/{OFFICE}/queue")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from server.models import PRIORITY_REASONS, CounterState, TicketStatus
 
@@ -58,6 +58,21 @@ class PrintJobOut(Schema):
     created_at = fields.String()
     updated_at = fields.String()
     preview = fields.String(allow_none=True)
+
+
+class IssueHeaders(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=[validate.Length(min=8, max=64), validate.Regexp(r"\A[A-Za-z0-9_-]+\Z")],
+        metadata={
+            "description": "a random key per ticket request: a retry with the same key "
+            "(after a lost answer) gets the same ticket, never a second one"
+        },
+    )
 
 
 class Transfer(Schema):

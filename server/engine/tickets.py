@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select
@@ -45,6 +45,9 @@ _SERVICE = select(
     services.c.daily_cap,
 ).where(services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code"))
 _INSERT = insert(tickets).returning(*TICKET_COLUMNS)
+_BY_REQUEST_KEY = select(tickets.c.id).where(
+    tickets.c.office_id == bindparam("office_id"), tickets.c.request_key == bindparam("key")
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Issued:
     ticket: TicketFacts
     ahead: int = 0
     estimate: Estimate | None = None
+    #: True when the request was a retry of one that already got this ticket.
+    replayed: bool = False
 
 
 def issue(
@@ -63,15 +68,24 @@ def issue(
     *,
     priority: bool = False,
     priority_reason: str | None = None,
+    request_key: str | None = None,
     actor: Actor = events.SYSTEM,
     settings: EngineSettings | None = None,
     now: datetime | None = None,
 ) -> Issued:
-    """Give a citizen the next number of a service."""
+    """Give a citizen the next number of a service.
+
+    With a ``request_key``, a retried request (its answer was lost on the way) gets
+    the ticket the first one got, not a second number.
+    """
     if priority_reason is not None and priority_reason not in PRIORITY_REASONS:
         raise ValueError(f"unknown priority reason {priority_reason!r}")
     settings = settings or EngineSettings()
     now = now or utcnow()
+    if request_key is not None:
+        earlier = by_request_key(session, office.id, request_key)
+        if earlier is not None:
+            return replace(where_it_stands(session, earlier, settings), replayed=True)
     ticket = _new_ticket(
         session,
         office,
@@ -80,6 +94,7 @@ def issue(
         priority_reason=priority_reason if priority else None,
         queued_at=now,
         now=now,
+        request_key=request_key,
     )
     events.record(
         session, EventType.ISSUED, office_id=office.id, at=now, actor=actor, ticket=ticket
@@ -168,6 +183,12 @@ def act(
     return facts
 
 
+def by_request_key(session: Session, office_id: int, key: str) -> TicketFacts | None:
+    """The ticket an earlier request with this Idempotency-Key got, if any."""
+    ticket_id = session.execute(_BY_REQUEST_KEY, {"office_id": office_id, "key": key}).scalar()
+    return ticket_by_id(session, ticket_id) if ticket_id is not None else None
+
+
 def by_public_token(session: Session, token: str) -> TicketFacts:
     """The ticket behind a status page link."""
     ticket_id = session.scalar(select(Ticket.id).where(Ticket.public_token == token))
@@ -186,6 +207,7 @@ def _new_ticket(
     queued_at: datetime,
     now: datetime,
     transferred_from: Ticket | None = None,
+    request_key: str | None = None,
 ) -> TicketFacts:
     service = session.execute(_SERVICE, {"office_id": office.id, "code": service_code}).first()
     if service is None:
@@ -226,6 +248,7 @@ def _new_ticket(
             "recall_count": 0,
             "public_token": secrets.token_urlsafe(24),
             "transferred_from_id": transferred_from.id if transferred_from else None,
+            "request_key": request_key,
         },
     ).one()
     return TicketFacts(*row, service_code=service_code, timezone=office.timezone)

@@ -34,6 +34,7 @@ IS_WAITING = text("tickets.status = 'waiting'")
 IS_DONE = text("tickets.status = 'done'")
 IS_OPEN = text("tickets.status IN ('waiting', 'called', 'serving')")
 IS_CURRENT = text("tickets.status IN ('called', 'serving')")
+HAS_REQUEST_KEY = text("tickets.request_key IS NOT NULL")
 
 
 class EventType(StrEnum):
@@ -83,6 +84,15 @@ class Ticket(Base):
             postgresql_where=IS_OPEN,
         ),
         Index("ix_tickets_recent_calls", "office_id", "called_at"),
+        # A kiosk that retries after a lost answer gets the same ticket, not a second one.
+        Index(
+            "uq_tickets_request_key",
+            "office_id",
+            "request_key",
+            unique=True,
+            sqlite_where=HAS_REQUEST_KEY,
+            postgresql_where=HAS_REQUEST_KEY,
+        ),
         Index(
             "ix_tickets_served",
             "service_id",
@@ -118,6 +128,8 @@ class Ticket(Base):
     )
     recall_count: Mapped[int] = mapped_column(default=0)
     public_token: Mapped[str] = mapped_column(String(43), unique=True)
+    # The issuing request's Idempotency-Key, if it sent one.
+    request_key: Mapped[str | None] = mapped_column(String(64))
 
     office: Mapped[Office] = relationship()
     service: Mapped[Service] = relationship()

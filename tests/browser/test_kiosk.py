@@ -368,6 +368,30 @@ def test_a_network_error_while_issuing_offers_a_retry(kiosk, page):
     )
 
 
+def test_a_retry_after_a_lost_answer_gets_the_same_ticket_not_a_second_one(kiosk, page):
+    open_kiosk(page, kiosk)
+    reached = []
+
+    def lose_the_answer(route):
+        reached.append(route.fetch().json())  # the server issued it; the kiosk never hears
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/offices/amol/tickets*", lose_the_answer)
+    page.locator('.group[data-group="post_bank"]').click()
+    page.wait_for_timeout(TAP_GUARD_MS)
+    page.locator('.service[data-service="post-bank"]').click()
+    expect(page.locator("#problem")).to_be_visible()
+
+    page.unroute("**/api/v1/offices/amol/tickets*")
+    with page.expect_response(is_ticket_post) as answer:
+        page.locator("#problem-retry").click()
+    assert answer.value.json()["id"] == reached[0]["id"]
+    assert answer.value.request.headers["idempotency-key"]
+    expect(page.locator("#ticket-number")).to_have_text(
+        reached[0]["number"].translate(PERSIAN_DIGITS)
+    )
+
+
 def test_a_printer_out_of_paper_keeps_the_number_and_code_on_screen(kiosk, page):
     kiosk.sql("UPDATE api_tokens SET printer = 'dummy://?status=paper_out' WHERE kind = 'kiosk'")
     try:
