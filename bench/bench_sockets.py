@@ -19,11 +19,25 @@ Measured:
 3. Connect storm: every socket disconnects, then all 2,000 reconnect at the same
    instant; time until all have their snapshot, and each socket's connect time.
 
-Target (this machine): call latency p99 < 100 ms with 2,000 sockets. A missed
-target is reported, not raised. Writes ``bench/results/sockets.json``.
+The call latency is measured twice: at 0.5 calls/s (one call at a time: what a call
+costs with nothing else going on) and at the target load of 5 calls/s.
+
+Target (this machine): call latency p99 < 100 ms with 2,000 sockets at 5 calls/s,
+and no receipt missing. A missed target is reported, not raised; a phase that
+fails is recorded and the next one runs; every phase is bounded so that the whole
+script stays within BENCH_SOCKETS_BUDGET seconds (225) plus clean-up, and whatever
+was measured is written, also on SIGTERM. Writes ``bench/results/sockets.json``.
+
+The servers run gunicorn.conf.py unchanged except for NOBAT_THREADS (1200) and
+``--worker-connections`` (given through GUNICORN_CMD_ARGS): gunicorn's default of
+1000 connections per worker would stop a worker that holds 1,000 websockets from
+accepting any other connection.
 
 Knobs (environment): BENCH_SOCKETS_PER_SERVER (1000), BENCH_SOCKETS_CLIENTS (4),
-BENCH_SOCKETS_RATE (calls/s, 5), BENCH_SOCKETS_SECONDS (20).
+BENCH_SOCKETS_RATE (calls/s, 5), BENCH_SOCKETS_SECONDS (20), BENCH_SOCKETS_THREADS
+(1200), BENCH_QUIET_WAIT (5 s of waiting for a quiet machine, at most),
+BENCH_SOCKETS_PYSPY (path of a py-spy binary: sample the GIL holder of one worker
+during the 5 calls/s phase and add the hottest frames to the results).
 """
 
 from __future__ import annotations
@@ -50,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 import sockets_client
 
-from tests.live.cluster import Cluster
+from tests.live.cluster import Cluster, free_port, wait_healthy
 
 PER_SERVER = int(os.environ.get("BENCH_SOCKETS_PER_SERVER", "1000"))
 CLIENT_PROCESSES = int(os.environ.get("BENCH_SOCKETS_CLIENTS", "4"))
@@ -64,6 +78,7 @@ CONNECT_LIMIT = 50  # sockets connecting at once per client process (initial con
 CONNECT_TIMEOUT = 60.0
 STORM_TIMEOUT = 60.0
 RELEASE_TIMEOUT = 15.0
+START_TIMEOUT = 90.0
 IDLE_SECONDS = 4.0
 LIGHT_RATE = 0.5  # one call at a time: the cost of a call with nothing else going on
 LIGHT_SECONDS = 10.0
@@ -105,6 +120,16 @@ class SocketCluster(Cluster):
         # gunicorn.conf.py; GUNICORN_CMD_ARGS overrides the file.
         env["GUNICORN_CMD_ARGS"] = f"--worker-connections {self.threads + 800}"
         return env
+
+    def start(self, count: int) -> None:
+        # As Cluster.start, with more patience: on a loaded two-core machine the app's
+        # imports alone can take longer than the tests' 30 s.
+        for _ in range(count):
+            port = free_port()
+            self.ports.append(port)
+            self.launch(port)
+        for port in self.ports:
+            wait_healthy(port, timeout=START_TIMEOUT)
 
     def launch(self, port: int) -> None:
         import subprocess
@@ -662,8 +687,14 @@ def run(work: Path, data: dict[str, Any]) -> None:
         clerks: list[Clerk] = []
         try:
             say("starting 2 servers")
-            cluster.start(SERVERS)
+            try:
+                cluster.start(SERVERS)
+            except TimeoutError as error:
+                data.setdefault("phase_errors", {})["starting servers"] = str(error)
+                say(f"not measured: {error}")
+                return
             masters = [cluster.processes[p].pid for p in cluster.ports]
+            first_workers = worker_pids(cluster.urls, masters)
             data["channel"] = cluster.channel
             redis_pid = find_redis_pid()
             clerks = [
@@ -734,6 +765,12 @@ def run(work: Path, data: dict[str, Any]) -> None:
                     clients, clerks, masters, redis_pid, RATE, SECONDS, work / "gil.txt"
                 ),
             )
+            now_workers = worker_pids(cluster.urls, masters)
+            # Up to the end of the calls: a worker gunicorn killed (heartbeat timeout) and
+            # replaced took its sockets with it.
+            data["workers_replaced"] = [
+                p for p in first_workers if now_workers[p] != first_workers[p]
+            ]
             data["memory_after_calls_mib"] = [
                 round(server_memory(m)["rss_kib"] / 1024, 1) for m in masters
             ]
@@ -742,6 +779,10 @@ def run(work: Path, data: dict[str, Any]) -> None:
             )
             data["memory_after_storm_mib"] = [
                 round(server_memory(m)["rss_kib"] / 1024, 1) for m in masters
+            ]
+            now_workers = worker_pids(cluster.urls, masters)
+            data["workers_replaced_by_end"] = [
+                p for p in first_workers if now_workers[p] != first_workers[p]
             ]
         finally:
             say("stopping")
@@ -761,6 +802,23 @@ def report(data: dict[str, Any], started: float) -> dict[str, Any]:
     mem = data.get("memory") or []
     p99 = fr.get("p99_ms")
     sockets = SERVERS * PER_SERVER
+    # The figures count only if the load was what the target is about: every socket held
+    # throughout, the servers' workers never replaced, (nearly) every call made.
+    replaced = data.get("workers_replaced") or []
+    broken = [
+        f"{sockets - (lat.get('sockets_open') or 0)} sockets not held"
+        if (lat.get("sockets_open") or 0) < sockets
+        else "",
+        f"{lat.get('closed_early')} sockets closed by the server"
+        if lat.get("closed_early")
+        else "",
+        f"workers killed and replaced on {replaced}" if replaced else "",
+        f"{lat.get('calls_ok')} of {lat.get('calls_asked')} calls answered"
+        if lat and (lat.get("calls_ok") or 0) < 0.9 * (lat.get("calls_asked") or 0)
+        else "",
+    ]
+    problems = "; ".join(b for b in broken if b)
+    intact = bool(lat) and not problems
     light = data.get("latency_light") or {}
     rows = []
     for label, key in (
@@ -826,6 +884,11 @@ def report(data: dict[str, Any], started: float) -> dict[str, Any]:
                     "before it answers, so some receipts come before the response (negative).",
                     *phase_notes(f"{LIGHT_RATE:g}/s (one call at a time)", light, LIGHT_RATE),
                     *phase_notes(f"{RATE:g}/s (the target load)", lat, RATE),
+                    f"Servers: gunicorn.conf.py (gthread, one worker each) with NOBAT_THREADS="
+                    f"{THREADS} and --worker-connections {THREADS + 800} (GUNICORN_CMD_ARGS): "
+                    "at gunicorn's default of 1000, a worker that holds 1000 websockets "
+                    "accepts no further connection at all (no clerk request, no health check).",
+                    f"Server log: {data.get('server_log')}.",
                 ],
             },
             {
@@ -885,16 +948,22 @@ def report(data: dict[str, Any], started: float) -> dict[str, Any]:
         ],
         "targets": [
             {
-                "name": f"sockets: call → display p99 with {sockets:,} sockets",
-                "target": f"< {TARGET_P99_MS:g} ms",
-                "value": f"{p99} ms" if p99 is not None else None,
-                "pass": p99 is not None and p99 < TARGET_P99_MS,
+                "name": f"sockets: call → display p99, {RATE:g} calls/s, {sockets:,} sockets",
+                "target": f"< {TARGET_P99_MS:g} ms, all {sockets:,} sockets held",
+                "value": (
+                    f"{p99} ms with {lat.get('sockets_open')} sockets held"
+                    + (f" ({problems})" if problems else "")
+                    if p99 is not None
+                    else (problems or "not measured")
+                ),
+                "pass": intact and p99 is not None and p99 < TARGET_P99_MS,
             },
             {
-                "name": "sockets: missing receipts",
+                "name": f"sockets: missing receipts, {RATE:g} calls/s, {sockets:,} sockets",
                 "target": "0",
-                "value": lat.get("missing"),
-                "pass": lat.get("missing") == 0 and bool(lat.get("expected_receipts")),
+                "value": f"{lat.get('missing')} of {lat.get('expected_receipts')}"
+                + (f" ({problems})" if problems else ""),
+                "pass": intact and lat.get("missing") == 0,
             },
         ],
         "data": {**data, "wall_seconds": round(time.monotonic() - started, 1)},
@@ -907,7 +976,7 @@ def main() -> int:
     if benchlib.postgres_version() is None:
         print("sockets bench: PostgreSQL not reachable; skipped")
         return 0
-    quiet = benchlib.wait_for_quiet(float(os.environ.get("BENCH_QUIET_WAIT", "10")))
+    quiet = benchlib.wait_for_quiet(float(os.environ.get("BENCH_QUIET_WAIT", "5")))
     data: dict[str, Any] = {"machine_busy_at_start": quiet}
     print(f"sockets bench (machine busy {quiet['busy_cores']} cores at start)", flush=True)
     try:
@@ -930,6 +999,11 @@ def main() -> int:
         print(f"{'PASS' if target['pass'] else 'FAIL'} {target['name']}: {target['value']}")
     if data.get("phase_errors"):
         print(f"phase errors: {data['phase_errors']}")
+    profile = (data.get("latency") or {}).get("gil_profile_worker")
+    if profile:
+        print(f"GIL holder of one worker, {profile['samples']} samples (py-spy --gil):")
+        for frame, share in list(profile["leaf_percent"].items())[:10]:
+            print(f"  {share:5.1f} %  {frame}")
     return 0
 
 

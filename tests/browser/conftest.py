@@ -70,7 +70,11 @@ class DemoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_healthy(port)
+        try:
+            wait_healthy(port, timeout=90)
+        except TimeoutError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.process is not None:

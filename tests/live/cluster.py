@@ -94,7 +94,7 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def wait_healthy(port: int, timeout: float = 30) -> None:
+def wait_healthy(port: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
