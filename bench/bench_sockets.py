@@ -632,15 +632,30 @@ def storm_phase(clients: Clients, masters: list[int], idle_threads: int) -> dict
 
 
 def log_problems(logs: Path) -> dict[str, Any]:
+    """What went wrong in the servers: tracebacks by their final line, gunicorn's errors."""
+    import re
+
     text = ""
     for path in logs.glob("server-*.log"):
         text += path.read_text(errors="replace")
-    lines = [line for line in text.splitlines() if "ERROR" in line or "Traceback" in line]
+    lines = text.splitlines()
+    final = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Exit)\b.*")
+    exceptions: Tally[str] = Tally()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            for later in lines[i + 1 : i + 200]:
+                if final.match(later):
+                    exceptions[later[:160]] += 1
+                    break
+    errors = [line for line in lines if "[ERROR]" in line or line.startswith("ERROR:")]
     return {
         "tracebacks": text.count("Traceback"),
-        "error_lines": len(lines),
+        "exceptions": dict(exceptions.most_common(8)),
+        "error_lines": len(errors),
+        "first_errors": Tally(
+            line[-120:] if "[ERROR]" in line else line for line in errors
+        ).most_common(6),
         "worker_timeouts": text.count("WORKER TIMEOUT"),
-        "first_errors": lines[:5],
     }
 
 

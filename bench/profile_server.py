@@ -96,7 +96,7 @@ def main() -> int:
             h.post(port, f"/api/v1/counters/{counters[n]}/next", tokens[f"clerk{n}"])
             for n in range(1, h.CLERKS + 1)
         ]
-        h.warm_up(port, kiosk, clerk)
+        h.warm_up(port, kiosk, kiosk, clerk)
         if args.kind == "health":
             per_client = [[h.get(port, "/api/v1/health")]] * args.clients
             ok = 200
