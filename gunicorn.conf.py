@@ -13,6 +13,9 @@ bind = os.environ.get("NOBAT_BIND", "127.0.0.1:5000")
 workers = 1
 worker_class = "gthread"
 threads = int(os.environ.get("NOBAT_THREADS", "256"))
+# gunicorn's default of 1,000 connections would stop a worker that holds 1,000 screens
+# from accepting even a health check (measured by bench/bench_sockets.py).
+worker_connections = int(os.environ.get("NOBAT_CONNECTIONS", "4000"))
 keepalive = 75
 timeout = 60
 graceful_timeout = 10
