@@ -7,7 +7,8 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
-from server.models import Counter, CounterService, Office, Role, Service, User
+from server import auth
+from server.models import Counter, CounterService, Office, Role, Service, TokenKind, User
 from server.passwords import hash_password
 
 
@@ -64,6 +65,16 @@ def user(
     session.add(result)
     session.flush()
     return result
+
+
+def user_token(session: Session, name: str, role: Role, office: Office | None) -> str:
+    """A new staff user and a bearer token of theirs."""
+    return auth.create_token(session, user=user(session, name, role, office))
+
+
+def device_token(session: Session, kind: TokenKind, office: Office) -> str:
+    """A bearer token of a kiosk or display of ``office``."""
+    return auth.create_token(session, device=kind, office_id=office.id)
 
 
 @cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import auth
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base, make_engine, make_sessionmaker
@@ -141,36 +140,33 @@ class Tokens:
         return {"Authorization": f"Bearer {token}"}
 
 
+def people(s: Session, services: Iterable[tuple[str, str]] | None = None) -> Tokens:
+    """Offices ``amol`` (counters 1–3) and ``babol``, and a token for every kind of caller."""
+    amol = builders.office(s, "amol", services) if services else builders.office(s, "amol")
+    builders.counter(s, amol, 1, {"insurance": 1, "civil": 2})
+    builders.counter(s, amol, 2, {"civil": 1})
+    builders.counter(s, amol, 3, {"post": 1, "insurance": 2})
+    babol = builders.office(s, "babol")
+    builders.counter(s, babol, 1, {"insurance": 1})
+    return Tokens(
+        clerk=builders.user_token(s, "clerk1", Role.CLERK, amol),
+        clerk2=builders.user_token(s, "clerk2", Role.CLERK, amol),
+        manager=builders.user_token(s, "manager", Role.MANAGER, amol),
+        admin=builders.user_token(s, "admin", Role.ADMIN, None),
+        kiosk=builders.device_token(s, TokenKind.KIOSK, amol),
+        display=builders.device_token(s, TokenKind.DISPLAY, amol),
+        other_clerk=builders.user_token(s, "babol-clerk", Role.CLERK, babol),
+        other_kiosk=builders.device_token(s, TokenKind.KIOSK, babol),
+        other_display=builders.device_token(s, TokenKind.DISPLAY, babol),
+    )
+
+
 @pytest.fixture
 def tokens(app: Flask) -> Tokens:
     """Office ``amol`` (services insurance A, civil B, post C; counters 1–3) and ``babol``."""
     with app.app_context():
-        s = db.session
-        amol = builders.office(s, "amol")
-        builders.counter(s, amol, 1, {"insurance": 1, "civil": 2})
-        builders.counter(s, amol, 2, {"civil": 1})
-        builders.counter(s, amol, 3, {"post": 1, "insurance": 2})
-        babol = builders.office(s, "babol")
-        builders.counter(s, babol, 1, {"insurance": 1})
-
-        def user_token(name: str, role: Role, office: Office | None) -> str:
-            return auth.create_token(s, user=builders.user(s, name, role, office))
-
-        def device_token(kind: TokenKind, office: Office) -> str:
-            return auth.create_token(s, device=kind, office_id=office.id)
-
-        result = Tokens(
-            clerk=user_token("clerk1", Role.CLERK, amol),
-            clerk2=user_token("clerk2", Role.CLERK, amol),
-            manager=user_token("manager", Role.MANAGER, amol),
-            admin=user_token("admin", Role.ADMIN, None),
-            kiosk=device_token(TokenKind.KIOSK, amol),
-            display=device_token(TokenKind.DISPLAY, amol),
-            other_clerk=user_token("babol-clerk", Role.CLERK, babol),
-            other_kiosk=device_token(TokenKind.KIOSK, babol),
-            other_display=device_token(TokenKind.DISPLAY, babol),
-        )
-        s.commit()
+        result = people(db.session)
+        db.session.commit()
     return result
 
 

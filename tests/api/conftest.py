@@ -28,7 +28,7 @@ from server.extensions import db
 from server.models import ApiToken, Office, Role, Service, Ticket, TicketStatus, TokenKind, User
 from tests import builders, services
 from tests.api.helpers import act, call_next, counter_ids, issue
-from tests.conftest import Tokens
+from tests.conftest import Tokens, people
 
 SERVICES = (("insurance", "A"), ("civil", "B"), ("post", "C"), ("tax", "D"))
 
@@ -159,34 +159,13 @@ def world(world_url: str) -> Iterator[World]:
 
 def _people(s) -> tuple[Tokens, dict[str, str]]:
     """Offices amol and babol with their counters, and a token for every kind of caller."""
-    amol = builders.office(s, "amol", SERVICES)
-    builders.counter(s, amol, 1, {"insurance": 1, "civil": 2})
-    builders.counter(s, amol, 2, {"civil": 1})
-    builders.counter(s, amol, 3, {"post": 1, "insurance": 2})
-    babol = builders.office(s, "babol")
-    builders.counter(s, babol, 1, {"insurance": 1})
+    tokens = people(s, SERVICES)
+    amol = s.scalar(select(Office).where(Office.code == "amol"))
 
-    def user_token(name: str, role: Role, office: Office | None) -> str:
-        return auth.create_token(s, user=builders.user(s, name, role, office))
-
-    def device_token(kind: TokenKind, office: Office) -> str:
-        return auth.create_token(s, device=kind, office_id=office.id)
-
-    tokens = Tokens(
-        clerk=user_token("clerk1", Role.CLERK, amol),
-        clerk2=user_token("clerk2", Role.CLERK, amol),
-        manager=user_token("manager", Role.MANAGER, amol),
-        admin=user_token("admin", Role.ADMIN, None),
-        kiosk=device_token(TokenKind.KIOSK, amol),
-        display=device_token(TokenKind.DISPLAY, amol),
-        other_clerk=user_token("babol-clerk", Role.CLERK, babol),
-        other_kiosk=device_token(TokenKind.KIOSK, babol),
-        other_display=device_token(TokenKind.DISPLAY, babol),
-    )
     extra = {
-        "revoked": user_token("revoked-clerk", Role.CLERK, amol),
-        "revoked_kiosk": device_token(TokenKind.KIOSK, amol),
-        "disabled": user_token("disabled-clerk", Role.CLERK, amol),
+        "revoked": builders.user_token(s, "revoked-clerk", Role.CLERK, amol),
+        "revoked_kiosk": builders.device_token(s, TokenKind.KIOSK, amol),
+        "disabled": builders.user_token(s, "disabled-clerk", Role.CLERK, amol),
     }
     s.commit()
     # Switched off through the database, as an administrator would.
