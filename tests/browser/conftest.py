@@ -83,12 +83,12 @@ class DemoServer:
             self.process = None
 
 
-@pytest.fixture
-def demo(tmp_path) -> Iterator[DemoServer]:
+def seeded_demo(instance: Path) -> DemoServer:
+    """A migrated and seeded demo office on SQLite in ``instance``, not yet served."""
     env = {
         **os.environ,
-        "NOBAT_INSTANCE": str(tmp_path),
-        "NOBAT_DATABASE_URL": f"sqlite:///{tmp_path / 'nobat.sqlite3'}",
+        "NOBAT_INSTANCE": str(instance),
+        "NOBAT_DATABASE_URL": f"sqlite:///{instance / 'nobat.sqlite3'}",
         "NOBAT_DEMO_PASSWORD": "demo",
         "NOBAT_SECRET_KEY": "browser-tests",
     }
@@ -96,6 +96,12 @@ def demo(tmp_path) -> Iterator[DemoServer]:
     server = DemoServer(f"http://127.0.0.1:{free_port()}", env)
     server.nobat("db", "upgrade")
     server.nobat("seed-demo")
+    return server
+
+
+@pytest.fixture
+def demo(tmp_path) -> Iterator[DemoServer]:
+    server = seeded_demo(tmp_path)
     server.start()
     yield server
     server.stop()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import sqlite3
 import urllib.error
@@ -28,8 +27,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DemoServer, screenshot
-from tests.live.cluster import free_port
+from tests.browser.conftest import DemoServer, screenshot, seeded_demo
 
 pytestmark = pytest.mark.browser
 
@@ -64,17 +62,7 @@ class Kiosk:
 @pytest.fixture(scope="module")
 def kiosk(tmp_path_factory) -> Iterator[Kiosk]:
     instance = tmp_path_factory.mktemp("kiosk")
-    env = {
-        **os.environ,
-        "NOBAT_INSTANCE": str(instance),
-        "NOBAT_DATABASE_URL": f"sqlite:///{instance / 'nobat.sqlite3'}",
-        "NOBAT_DEMO_PASSWORD": "demo",
-        "NOBAT_SECRET_KEY": "browser-tests",
-    }
-    env.pop("NOBAT_REDIS_URL", None)
-    server = DemoServer(f"http://127.0.0.1:{free_port()}", env)
-    server.nobat("db", "upgrade")
-    server.nobat("seed-demo")
+    server = seeded_demo(instance)
     found = Kiosk(server, "", instance)
     found.sql("UPDATE services SET active = 0 WHERE code = 'landline'")
     found.sql("UPDATE services SET daily_cap = 0 WHERE code = 'vehicle-tolls'")
