@@ -16,7 +16,6 @@ import socket
 import sqlite3
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -222,23 +221,9 @@ def free_port() -> int:
 @contextmanager
 def postgres_database(prefix: str = "nobat_bench") -> Iterator[str]:
     """Create a uniquely named PostgreSQL database, yield its URL, drop it afterwards."""
-    from sqlalchemy import create_engine, text
+    from tests.services import fresh_postgres_database
 
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        try:
-            yield url
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    yield from fresh_postgres_database(prefix, POSTGRES_ADMIN_URL)
 
 
 def analyze(engine: Any) -> None:
