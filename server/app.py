@@ -65,11 +65,17 @@ def _secret_key(app: Flask) -> str:
 
 
 def _locale() -> str:
-    """Persian unless the caller asks for English (``?lang=en`` or Accept-Language)."""
+    """Persian unless asked for English: ``?lang=en`` on pages, also Accept-Language on the API.
+
+    Pages ignore the browser's language: many phones and kiosk PCs here are set to
+    English, yet the citizen reads Persian first (the page offers the toggle).
+    """
     supported = ("fa", "en")
     asked = request.args.get("lang")
     if asked in supported:
         return asked
+    if not request.path.startswith("/api/"):
+        return "fa"
     return request.accept_languages.best_match(supported, default="fa") or "fa"
 
 

@@ -195,6 +195,10 @@ class PrintService:
         # the request threads.
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nobat-print")
 
+    def shutdown(self) -> None:
+        """Finish the jobs under way (an app that is being closed, e.g. between tests)."""
+        self.pool.shutdown(wait=True)
+
     def dispatch(self, job_id: int, status_url: str) -> None:
         """Send a committed job on its way: to the agent, or to the server's own printer."""
         session = db.session

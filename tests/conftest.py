@@ -112,7 +112,13 @@ def app(db_url: str) -> Iterator[Flask]:
     with result.app_context():
         Base.metadata.create_all(db.engine)
     yield result
-    with result.app_context():
+    close(result)
+
+
+def close(app: Flask) -> None:
+    """Let the app's print jobs finish, then close its database connections."""
+    app.extensions["nobat.printing"].shutdown()
+    with app.app_context():
         db.engine.dispose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
@@ -83,6 +83,8 @@ class NobatApi(Api):
             message = data.get("message") or _standard_messages().get(status) or error.name
         if details and "json" in details and len(details) == 1:
             details = details["json"]
+        if _wants_page():
+            return Response(render_template("error.html", status=status, message=message), status)
         response, status = error_response(status, str(message), data.get("code"), details)
         # Keep what the protocol requires: Allow on a 405, a challenge on a 401.
         for name, value in error.get_headers():
@@ -97,6 +99,11 @@ class NobatApi(Api):
         app.register_error_handler(DomainError, _domain_error)
         app.register_error_handler(OperationalError, _database_unavailable)
         app.register_error_handler(Exception, _unexpected)
+
+
+def _wants_page() -> bool:
+    """A person's browser on a page (not the API) gets an HTML page, not JSON."""
+    return not request.path.startswith("/api/") and request.accept_mimetypes.accept_html
 
 
 def _domain_error(error: DomainError) -> tuple[Response, int]:

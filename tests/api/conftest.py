@@ -28,7 +28,7 @@ from server.extensions import db
 from server.models import ApiToken, Office, Role, Service, Ticket, TicketStatus, TokenKind, User
 from tests import builders, services
 from tests.api.helpers import act, call_next, counter_ids, issue
-from tests.conftest import Tokens, people
+from tests.conftest import Tokens, close, people
 
 SERVICES = (("insurance", "A"), ("civil", "B"), ("post", "C"), ("tax", "D"))
 
@@ -99,8 +99,7 @@ def reusable_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     for url in _database(request, tmp_path_factory):
         result = _new_app(url)
         yield result
-        with result.app_context():
-            db.engine.dispose()
+        close(result)
 
 
 @pytest.fixture
@@ -153,8 +152,7 @@ def world(world_url: str) -> Iterator[World]:
         babol_ticket=_babol_ticket(client, tokens),
     )
     yield result
-    with app.app_context():
-        db.engine.dispose()
+    close(app)
 
 
 def _people(s) -> tuple[Tokens, dict[str, str]]:

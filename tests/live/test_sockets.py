@@ -10,7 +10,7 @@ from server.config import TestingConfig
 from server.database import Base
 from server.extensions import db
 from server.live import socketio
-from tests.conftest import Tokens
+from tests.conftest import Tokens, close
 
 
 @pytest.fixture
@@ -20,8 +20,7 @@ def app(sqlite_url: str):
     with result.app_context():
         Base.metadata.create_all(db.engine)
     yield result
-    with result.app_context():
-        db.engine.dispose()
+    close(result)
 
 
 def connect(app: Flask, token: str | None, **auth):

@@ -20,6 +20,7 @@ from server.database import Base, make_engine, make_sessionmaker
 from server.extensions import db
 from server.models import Office, TokenKind
 from server.seed import seed_demo
+from tests.conftest import close
 from tests.live.cluster import free_port
 from tests.printer_drivers import conftest as drivers
 from tests.printing.rig import AgentProcess, KioskSocket, PtyPrinter, Server
@@ -40,8 +41,7 @@ def app(sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
     with result.app_context():
         Base.metadata.create_all(db.engine)
     yield result
-    with result.app_context():
-        db.engine.dispose()
+    close(result)
 
 
 def kiosk_token(app: Flask, printer: str | None, office: str = "amol") -> str:

@@ -14,8 +14,8 @@ from server.auth import principal_for
 from server.cli import main
 from server.config import TestingConfig
 from server.database import make_sessionmaker
-from server.extensions import db
 from server.models import ApiToken, Counter, Office, Service, TokenKind, User
+from tests.conftest import close
 
 
 def nobat(app, *args: str, password: str | None = "demo-pass") -> str:
@@ -37,8 +37,7 @@ def migrated(db_url):
     app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url})
     nobat(app, "db", "upgrade")
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    close(app)
 
 
 def test_the_console_script_migrates_and_seeds_a_fresh_database(tmp_path):
