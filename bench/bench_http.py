@@ -8,9 +8,12 @@ eight clerks each drive their own counter), starts ``nobat serve`` on a free
 loopback port and measures, with 1 and with 8 concurrent clients:
 
 - ``GET /api/v1/health`` (no database: the ceiling of the stack),
-- ``POST /api/v1/offices/amol/tickets`` with a kiosk token, services in turn,
+- ``POST /api/v1/offices/amol/tickets`` with a kiosk token, services in turn: the
+  default kiosk (its tickets print on the embedded preview printer, rendered in a
+  thread of the server) and, with 8 clients only, a kiosk of ``--printer none``,
 - ``POST /api/v1/counters/{id}/next``, each client a clerk at their own counter,
-  on a queue filled beforehand so that clerks do not run dry (204s are counted).
+  on a queue topped up before each part of the phase so that clerks do not run
+  dry (204s are counted) while the queue stays about as deep as a busy office's.
 
 The load generator is as cheap as it can be on two cores: one process per
 client, each with one keep-alive TCP connection (TCP_NODELAY) sending prebuilt

@@ -163,7 +163,9 @@ def summary(runs: list[dict[str, Any]], started_wall: float, load: tuple[float, 
         title = data.get("title") if isinstance(data, dict) else None
         lines += ["", f"## {title or path.stem} (`{path.name}`)", ""]
         if stale:
-            lines += ["**Stale: not written by this run (its bench failed or did not run).**", ""]
+            ran = f"bench_{path.stem}.py" in {r["script"] for r in runs}
+            why = "its bench failed this time" if ran else "its bench was not part of this run"
+            lines += [f"**From an earlier run ({why}).**", ""]
         if isinstance(data, dict) and data.get("date"):
             lines += [f"measured {data['date']}", ""]
         if isinstance(data, dict) and isinstance(data.get("tables"), list):
