@@ -137,10 +137,11 @@ def main() -> int:
             "raw",
             "--output",
             args.out,
-            "--nonblocking",
         ]
         if args.native:
             command.append("--native")
+        else:  # sample without stopping the process; native stacks need it stopped
+            command.append("--nonblocking")
         if not args.wall:
             command.append("--gil")
         done = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
