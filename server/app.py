@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, request
+from flask.sessions import SessionInterface
 
 import display
 from kiosk import web as kiosk_web
@@ -32,6 +33,7 @@ def create_app(
     app.config["SECRET_KEY"] = _secret_key(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    app.session_interface = _NoCookieSession()
 
     db.init_app(app, publisher if publisher is not None else live.SocketIOPublisher())
     migrate.init_app(app, db, directory=str(config_class.MIGRATIONS))
@@ -48,6 +50,17 @@ def create_app(
     live.init_app(app)
     printing.init_app(app, notify=live.notify_kiosk)
     return app
+
+
+class _NoCookieSession(SessionInterface):
+    """Nobat keeps no cookie session (every caller presents a token), so no request
+    pays for opening and signing one."""
+
+    def open_session(self, app: Flask, request: Any) -> None:
+        return None  # Flask then uses its null session, which refuses writes
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
 
 
 def _secret_key(app: Flask) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext
 from flask_smorest import abort
 from sqlalchemy import bindparam, select
@@ -108,9 +109,33 @@ _PRINCIPAL = (
 )
 
 
-def principal_for(session: Session, secret: str) -> Principal | None:
+# Every request presents its token. A valid one may be remembered for a few seconds
+# (``remember``; the app's TOKEN_CACHE_SECONDS), so that most requests skip the lookup;
+# revoking a token, disabling a user or changing a kiosk's printer then takes effect
+# within that time. Unknown secrets are never remembered.
+_principals: dict[tuple[str, str], tuple[float, Principal]] = {}
+
+
+def principal_for(session: Session, secret: str, *, remember: float = 0.0) -> Principal | None:
     """The principal behind a presented secret, or None if unknown, revoked or disabled."""
-    row = session.execute(_PRINCIPAL, {"hash": hash_token(secret)}).first()
+    digest = hash_token(secret)
+    key = (str(session.get_bind().url), digest)
+    cached = _principals.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < remember:
+        return cached[1]
+    principal = _look_up(session, digest)
+    if principal is None or remember <= 0:
+        _principals.pop(key, None)
+    else:
+        if len(_principals) > 10_000:  # only ever this process's own devices and staff
+            _principals.clear()
+        _principals[key] = (now, principal)
+    return principal
+
+
+def _look_up(session: Session, digest: str) -> Principal | None:
+    row = session.execute(_PRINCIPAL, {"hash": digest}).first()
     if row is None:
         return None
     token_id, kind, token_office, printer, user_id, role, user_office, active = row
@@ -129,7 +154,9 @@ def authenticate(session: Session) -> Principal:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         abort(401, message=gettext("a bearer token is required"))
-    principal = principal_for(session, secret.strip())
+    principal = principal_for(
+        session, secret.strip(), remember=current_app.config["TOKEN_CACHE_SECONDS"]
+    )
     if principal is None:
         abort(401, message=gettext("the token is not valid"))
     g.principal = principal

@@ -31,6 +31,9 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     JSON_SORT_KEYS = False
 
+    # Seconds a valid token is trusted without looking it up again (see server/auth.py).
+    TOKEN_CACHE_SECONDS = float(os.environ.get("NOBAT_TOKEN_CACHE_SECONDS", "5"))
+
     # Where kiosk tickets print unless a kiosk says otherwise (see server/printing.py).
     DEFAULT_PRINTER = os.environ.get("NOBAT_DEFAULT_PRINTER", "preview://")
     # Seconds after which an unprinted ticket is no longer printed (no pile after a paper change).

@@ -109,7 +109,11 @@ def connect(auth: Any = None) -> bool:
     """Any device or staff member with a valid token; joins its office room and gets a snapshot."""
     auth = auth if isinstance(auth, dict) else {}
     token = auth.get("token")
-    principal = principal_for(db.session, token) if isinstance(token, str) and token else None
+    principal = (
+        principal_for(db.session, token, remember=current_app.config["TOKEN_CACHE_SECONDS"])
+        if isinstance(token, str) and token
+        else None
+    )
     if principal is None:
         return False
     office_id = _office_of(principal, auth.get("office"))

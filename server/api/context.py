@@ -13,8 +13,9 @@ from server.engine.settings import EngineSettings
 from server.extensions import db
 from server.models import Counter, Ticket
 
-_COUNTER_OFFICE = select(Counter.office_id).where(Counter.id == bindparam("id"))
-_TICKET_OFFICE = select(Ticket.office_id).where(Ticket.id == bindparam("id"))
+_counters, _tickets = Counter.__table__, Ticket.__table__
+_COUNTER_OFFICE = select(_counters.c.office_id).where(_counters.c.id == bindparam("id"))
+_TICKET_OFFICE = select(_tickets.c.office_id).where(_tickets.c.id == bindparam("id"))
 
 
 def session() -> Session:
@@ -33,11 +34,19 @@ def office_or_404(code: str) -> OfficeFacts:
     return office
 
 
+# A counter never moves to another office, so the answer is kept for the process's life.
+_counter_offices: dict[tuple[str, int], int] = {}
+
+
 def counter_office_or_404(counter_id: int) -> int:
     """The office of the counter: what authorisation needs before the engine locks it."""
-    office_id = session().execute(_COUNTER_OFFICE, {"id": counter_id}).scalar()
+    key = (str(session().get_bind().url), counter_id)
+    office_id = _counter_offices.get(key)
     if office_id is None:
-        abort(404, message=gettext("no counter %(id)s", id=counter_id))
+        office_id = session().execute(_COUNTER_OFFICE, {"id": counter_id}).scalar()
+        if office_id is None:
+            abort(404, message=gettext("no counter %(id)s", id=counter_id))
+        _counter_offices[key] = office_id
     return office_id
 
 

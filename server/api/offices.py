@@ -72,8 +72,8 @@ class Counters(MethodView):
 
 @blp.route(f"/{OFFICE}/tickets")
 class Tickets(MethodView):
-    @blp.arguments(IssueHeaders, location="headers")
-    @blp.arguments(IssueTicket)
+    @blp.arguments(IssueHeaders(), location="headers")
+    @blp.arguments(IssueTicket())
     @blp.response(201, TicketOut)
     def post(self, headers: dict[str, Any], body: dict[str, Any], office: str) -> dict[str, Any]:
         """Issue a ticket: the citizen's number, place in the queue and estimated wait."""

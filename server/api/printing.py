@@ -46,7 +46,7 @@ class Job(MethodView):
 
 @blp.route("/offices/<string(maxlength=32):office>/print-jobs")
 class OfficeJobs(MethodView):
-    @blp.arguments(JobFilter, location="query")
+    @blp.arguments(JobFilter(), location="query")
     @blp.response(200, PrintJobOut(many=True))
     def get(self, query: dict[str, Any], office: str) -> list[dict[str, Any]]:
         """The office's recent print jobs, newest first (``?state=failed`` for the faults)."""

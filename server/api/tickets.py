@@ -49,7 +49,7 @@ for _path, _action, _doc in (
 
 @blp.route(f"/{TICKET}/transfer")
 class TransferTicket(MethodView):
-    @blp.arguments(Transfer)
+    @blp.arguments(Transfer())
     @blp.response(200, TicketOut)
     def post(self, body: dict[str, Any], ticket: int) -> dict[str, Any]:
         """Send the citizen to another service; the new ticket keeps their place."""

@@ -13,11 +13,13 @@ from server.engine.day import ensure_closed
 from server.engine.errors import N_, CounterBusy, DomainError, NotFound
 from server.engine.events import Actor
 from server.engine.facts import (
+    TICKET_COLUMNS,
     CounterFacts,
     TicketFacts,
     counters,
     locked_counter,
     office_by_id,
+    ticket_at_counter,
     ticket_by_id,
     tickets,
 )
@@ -45,7 +47,7 @@ _FINISH_CURRENT = (
         finished_at=bindparam("now"),
         started_at=func.coalesce(tickets.c.started_at, tickets.c.called_at),
     )
-    .returning(tickets.c.id)
+    .returning(*TICKET_COLUMNS)
 )
 
 
@@ -74,8 +76,9 @@ def call_next(
     _check_holder(counter, actor)
     if counter.state is not CounterState.OPEN:
         counter = _set_state(session, counter, CounterState.OPEN, actor, now)
+    office = office_by_id(session, counter.office_id)
     # Finished before the claim: the partial unique index allows one current ticket.
-    finished = session.execute(_FINISH_CURRENT, {"counter": counter.id, "now": now}).scalar()
+    finished = session.execute(_FINISH_CURRENT, {"counter": counter.id, "now": now}).first()
     if finished is not None:
         events.record(
             session,
@@ -83,9 +86,8 @@ def call_next(
             office_id=counter.office_id,
             at=now,
             actor=actor,
-            ticket=ticket_by_id(session, finished),
+            ticket=ticket_at_counter(session, finished, office, counter),
         )
-    office = office_by_id(session, counter.office_id)
     claimed = routing.claim_next(
         session,
         counter,
@@ -97,7 +99,7 @@ def call_next(
     )
     if claimed is None:
         return None
-    ticket = ticket_by_id(session, claimed)
+    ticket = ticket_at_counter(session, claimed, office, counter)
     streak = counter.priority_streak + 1 if ticket.priority else 0
     if streak != counter.priority_streak:
         session.execute(_SET_STREAK, {"counter": counter.id, "streak": streak})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from server.models import Counter, CounterState, Office, Service, Ticket, TicketStatus
@@ -51,7 +51,10 @@ _OFFICE_BY_ID = _OFFICE.where(offices.c.id == bindparam("id"))
 # Offices change rarely (an administrator renames one, moves its zone): every request
 # reads its office, so what was read stays good for a few seconds.
 OFFICE_CACHE_SECONDS = 10.0
-_offices: dict[tuple[str, str], tuple[float, OfficeFacts]] = {}
+_offices: dict[tuple[str, str | int], tuple[float, OfficeFacts]] = {}
+# A service's code never changes (kiosks and clients name services by it), so its
+# lookup by id is kept for the life of the process.
+_service_codes: dict[tuple[str, int], str] = {}
 
 
 OFFICE_CODE = re.compile(r"[a-z0-9_-]{1,32}")
@@ -61,15 +64,29 @@ def office_by_code(session: Session, code: str) -> OfficeFacts | None:
     """The office with this code, if any (a code no office can have is not looked up)."""
     if not OFFICE_CODE.fullmatch(code):
         return None
-    key = (str(session.get_bind().url), code)
-    cached = _offices.get(key)
+    return _office(session, code, _OFFICE_BY_CODE, {"code": code})
+
+
+def office_by_id(session: Session, office_id: int) -> OfficeFacts:
+    """The office with this id (which must exist)."""
+    office = _office(session, office_id, _OFFICE_BY_ID, {"id": office_id})
+    if office is None:
+        raise LookupError(f"no office {office_id}")
+    return office
+
+
+def _office(
+    session: Session, key: str | int, query: Select, params: dict[str, Any]
+) -> OfficeFacts | None:
+    cache_key = (str(session.get_bind().url), key)
+    cached = _offices.get(cache_key)
     if cached and time.monotonic() - cached[0] < OFFICE_CACHE_SECONDS:
         return cached[1]
-    row = session.execute(_OFFICE_BY_CODE, {"code": code}).first()
+    row = session.execute(query, params).first()
     if row is None:
         return None
-    _offices[key] = (time.monotonic(), OfficeFacts(*row))
-    return _offices[key][1]
+    _offices[cache_key] = (time.monotonic(), OfficeFacts(*row))
+    return _offices[cache_key][1]
 
 
 def forget_offices() -> None:
@@ -77,9 +94,16 @@ def forget_offices() -> None:
     _offices.clear()
 
 
-def office_by_id(session: Session, office_id: int) -> OfficeFacts:
-    """The office with this id (which must exist)."""
-    return OfficeFacts(*session.execute(_OFFICE_BY_ID, {"id": office_id}).one())
+_SERVICE_CODE = select(services.c.code).where(services.c.id == bindparam("id"))
+
+
+def service_code(session: Session, service_id: int) -> str:
+    """The code of the service with this id (which must exist)."""
+    key = (str(session.get_bind().url), service_id)
+    code = _service_codes.get(key)
+    if code is None:
+        code = _service_codes[key] = session.execute(_SERVICE_CODE, {"id": service_id}).scalar_one()
+    return code
 
 
 @dataclass(frozen=True)
@@ -180,6 +204,20 @@ def ticket_by_id(session: Session, ticket_id: int) -> TicketFacts | None:
     """The ticket with its service code, office zone and counter, in one query."""
     row = session.execute(_TICKET_BY_ID, {"id": ticket_id}).first()
     return TicketFacts(*row) if row else None
+
+
+def ticket_at_counter(
+    session: Session, row: Row, office: OfficeFacts, counter: CounterFacts
+) -> TicketFacts:
+    """The facts of a ticket at ``counter`` from its :data:`TICKET_COLUMNS` (an UPDATE's
+    RETURNING), without reading it again."""
+    return TicketFacts(
+        *row,
+        service_code=service_code(session, row.service_id),
+        timezone=office.timezone,
+        counter_name=counter.name,
+        counter_number=counter.number,
+    )
 
 
 def ticket_view() -> Any:

@@ -13,12 +13,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Update, bindparam, select, update
+from sqlalchemy import ColumnElement, Row, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.engine import lifecycle
-from server.engine.facts import CounterFacts
-from server.models import IS_WAITING, CounterService, Ticket, TicketStatus
+from server.engine.facts import TICKET_COLUMNS, CounterFacts, tickets
+from server.models import IS_WAITING, CounterService, TicketStatus
+
+# Plain tables, not ORM entities: an ORM-flavoured UPDATE is rebuilt (and its cache
+# key computed again) on every execution, which on this path costs more than the SQL.
+links = CounterService.__table__
 
 
 class RoutingPolicy(Protocol):
@@ -29,8 +33,8 @@ class RoutingPolicy(Protocol):
 class TieredPriority:
     """Tiers first; within them priority tickets first, but never more than K in a row."""
 
-    PRIORITY_FIRST = (CounterService.tier, Ticket.priority.desc(), Ticket.queued_at, Ticket.id)
-    ORDINARY_FIRST = (CounterService.tier, Ticket.priority.asc(), Ticket.queued_at, Ticket.id)
+    PRIORITY_FIRST = (links.c.tier, tickets.c.priority.desc(), tickets.c.queued_at, tickets.c.id)
+    ORDINARY_FIRST = (links.c.tier, tickets.c.priority.asc(), tickets.c.queued_at, tickets.c.id)
 
     def order(self, counter: CounterFacts, priority_bound: int) -> Sequence[ColumnElement]:
         if counter.priority_streak >= priority_bound:
@@ -41,7 +45,7 @@ class TieredPriority:
 class TieredFifo:
     """Tiers first, then strictly by queue time: for offices that do not give priority."""
 
-    ORDER = (CounterService.tier, Ticket.queued_at, Ticket.id)
+    ORDER = (links.c.tier, tickets.c.queued_at, tickets.c.id)
 
     def order(self, counter: CounterFacts, priority_bound: int) -> Sequence[ColumnElement]:
         return self.ORDER
@@ -67,12 +71,15 @@ def claim_next(
     clerk_id: int | None,
     routing: RoutingPolicy,
     priority_bound: int,
-) -> int | None:
-    """Atomically mark the best waiting ticket as called at ``counter``; its id, or None."""
+) -> Row | None:
+    """Atomically mark the best waiting ticket as called at ``counter``.
+
+    Returns its :data:`~server.engine.facts.TICKET_COLUMNS` as called, or None.
+    """
     statement = _claim_statement(routing.order(counter, priority_bound))
     return session.execute(
         statement, {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 _statements: dict[int, Update] = {}
@@ -83,30 +90,30 @@ def _claim_statement(order: Sequence[ColumnElement]) -> Update:
     key = id(order)
     if key not in _statements:
         candidate = (
-            select(Ticket.id)
+            select(tickets.c.id)
             .join(
-                CounterService,
-                (CounterService.service_id == Ticket.service_id)
-                & (CounterService.counter_id == bindparam("counter")),
+                links,
+                (links.c.service_id == tickets.c.service_id)
+                & (links.c.counter_id == bindparam("counter")),
             )
-            .where(IS_WAITING, Ticket.business_date == bindparam("day"))
+            .where(IS_WAITING, tickets.c.business_date == bindparam("day"))
             .order_by(*order)
             .limit(1)
-            .with_for_update(skip_locked=True, of=Ticket)
+            .with_for_update(skip_locked=True, of=tickets)
             # The subquery reads tickets itself; it must not correlate to the UPDATE's table.
             .correlate(None)
             .scalar_subquery()
         )
         called = lifecycle.target(TicketStatus.WAITING, lifecycle.Action.CALL)
         _statements[key] = (
-            update(Ticket.__table__)
-            .where(Ticket.id == candidate, IS_WAITING)
+            update(tickets)
+            .where(tickets.c.id == candidate, IS_WAITING)
             .values(
                 status=called,
                 called_at=bindparam("now"),
                 counter_id=bindparam("counter"),
                 clerk_id=bindparam("clerk"),
             )
-            .returning(Ticket.id)
+            .returning(*TICKET_COLUMNS)
         )
     return _statements[key]

@@ -225,7 +225,9 @@ def _new_ticket(
         closes_at=service.closes_at,
         daily_cap=service.daily_cap,
         # A citizen transferred here already waited: the cap limits new arrivals only.
-        issued=0 if transferred_from else availability.issued_today(session, service.id, day),
+        issued=0
+        if transferred_from or service.daily_cap is None
+        else availability.issued_today(session, service.id, day),
         timezone=office.timezone,
         now=now,
     )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from server import auth
+from server.extensions import db
+from server.models import ApiToken
 from tests.api.conftest import World
 from tests.api.helpers import ENDPOINTS, act, assert_error, board, call_next, endpoint_id, send
 from tests.conftest import Tokens
@@ -194,3 +200,35 @@ def test_a_manager_may_call_tickets_like_a_clerk(client: FlaskClient, tokens: To
     ticket = send(client, "POST", "/offices/amol/tickets", tokens.kiosk, json={"service": "post"})
     called = call_next(client, tokens.manager, counters[3])
     assert called["id"] == ticket.get_json()["id"]
+
+
+def test_a_revoked_token_is_refused_once_its_cached_check_runs_out(
+    app: Flask, client: FlaskClient, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setitem(app.config, "TOKEN_CACHE_SECONDS", 1.0)
+    assert send(client, "GET", "/offices/amol/services", tokens.display).status_code == 200
+    revoke(app, tokens.display)
+    # Trusted a little longer (no lookup), then refused.
+    assert send(client, "GET", "/offices/amol/services", tokens.display).status_code == 200
+    time.sleep(1.1)
+    refused = send(client, "GET", "/offices/amol/services", tokens.display)
+    assert_error(refused, 401, "unauthorized")
+
+
+def test_without_token_caching_a_revoked_token_is_refused_at_once(
+    app: Flask, client: FlaskClient, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setitem(app.config, "TOKEN_CACHE_SECONDS", 0)
+    assert send(client, "GET", "/offices/amol/services", tokens.display).status_code == 200
+    revoke(app, tokens.display)
+    refused = send(client, "GET", "/offices/amol/services", tokens.display)
+    assert_error(refused, 401, "unauthorized")
+
+
+def revoke(app: Flask, secret: str) -> None:
+    with app.app_context():
+        token = db.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == auth.hash_token(secret))
+        )
+        token.revoked = True
+        db.session.commit()

@@ -91,6 +91,8 @@ def seeded_demo(instance: Path) -> DemoServer:
         "NOBAT_DATABASE_URL": f"sqlite:///{instance / 'nobat.sqlite3'}",
         "NOBAT_DEMO_PASSWORD": "demo",
         "NOBAT_SECRET_KEY": "browser-tests",
+        # Tests switch a kiosk's printer in the database behind the server's back.
+        "NOBAT_TOKEN_CACHE_SECONDS": "0",
     }
     env.pop("NOBAT_REDIS_URL", None)
     server = DemoServer(f"http://127.0.0.1:{free_port()}", env)
