@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The Nobat app image: gunicorn (one process, many threads) behind nginx, several
+# The Nobat app image: gunicorn (one process, gevent) behind nginx, several
 # of them in docker-compose.yml. Build: docker build -t nobat .
 
 # --- browser assets: Node.js and npm exist only in this stage --------------------------------
@@ -16,6 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     NOBAT_ENV=production \
+    NOBAT_ASYNC_MODE=gevent \
     NOBAT_BIND=0.0.0.0:5000 \
     NOBAT_INSTANCE=/var/lib/nobat \
     NOBAT_ASSETS=/app/node_modules \

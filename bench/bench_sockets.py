@@ -1,11 +1,13 @@
 """Socket.IO fan-out at scale: 2,000 wall displays on two gunicorn processes sharing Redis.
 
 The scaled deployment as the multi-process tests start it (``tests/live/cluster.py``):
-two real gunicorn processes (gthread worker, Socket.IO in threading mode) on a
-throwaway PostgreSQL database, Redis as the Socket.IO message queue on a channel of
-their own. One office with four counters (two clerks on each process) and a queue
-filled beforehand; 2,000 display sockets of that office, 1,000 on each process,
-held by a few asyncio client processes (``bench/sockets_client.py``).
+two real gunicorn processes (gevent worker and Socket.IO in gevent mode, as
+docker-compose.yml runs them; BENCH_SOCKETS_ASYNC_MODE=threading measures the embedded
+server's threads instead) on a throwaway PostgreSQL database, Redis as the Socket.IO
+message queue on a channel of their own. One office with four counters (two clerks
+on each process) and a queue filled beforehand; 2,000 display sockets of that office,
+1,000 on each process, held by a few asyncio client processes
+(``bench/sockets_client.py``).
 
 Measured:
 
@@ -28,14 +30,15 @@ fails is recorded and the next one runs; every phase is bounded so that the whol
 script stays within BENCH_SOCKETS_BUDGET seconds (225) plus clean-up, and whatever
 was measured is written, also on SIGTERM. Writes ``bench/results/sockets.json``.
 
-The servers run gunicorn.conf.py unchanged except for NOBAT_THREADS (1200) and
-``--worker-connections`` (given through GUNICORN_CMD_ARGS): gunicorn's default of
-1000 connections per worker would stop a worker that holds 1,000 websockets from
+The servers run gunicorn.conf.py unchanged except for NOBAT_THREADS (1200, threading
+only) and ``--worker-connections`` (given through GUNICORN_CMD_ARGS): gunicorn's default
+of 1000 connections per worker would stop a worker that holds 1,000 websockets from
 accepting any other connection.
 
 Knobs (environment): BENCH_SOCKETS_PER_SERVER (1000), BENCH_SOCKETS_CLIENTS (4),
-BENCH_SOCKETS_RATE (calls/s, 5), BENCH_SOCKETS_SECONDS (20), BENCH_SOCKETS_THREADS
-(1200), BENCH_QUIET_WAIT (5 s of waiting for a quiet machine, at most),
+BENCH_SOCKETS_RATE (calls/s, 5), BENCH_SOCKETS_SECONDS (20), BENCH_SOCKETS_ASYNC_MODE
+(gevent), BENCH_SOCKETS_THREADS (1200), BENCH_QUIET_WAIT (5 s of waiting for a quiet
+machine, at most),
 BENCH_SOCKETS_PYSPY (path of a py-spy binary: sample the GIL holder of one worker
 during the 5 calls/s phase and add the hottest frames to the results).
 """
@@ -84,6 +87,7 @@ LIGHT_RATE = 0.5  # one call at a time: the cost of a call with nothing else goi
 LIGHT_SECONDS = 10.0
 BUDGET = float(os.environ.get("BENCH_SOCKETS_BUDGET", "225"))  # seconds, whole script
 THREADS = int(os.environ.get("BENCH_SOCKETS_THREADS", "1200"))
+ASYNC_MODE = os.environ.get("BENCH_SOCKETS_ASYNC_MODE", "gevent")
 SERVICES = ["insurance", "civil", "post"]
 TARGET_P99_MS = 100.0
 HOST = "127.0.0.1"
@@ -680,7 +684,8 @@ def run(work: Path, data: dict[str, Any]) -> None:
             "sockets_per_server": PER_SERVER,
             "servers": SERVERS,
             "client_processes": CLIENT_PROCESSES,
-            "server_threads": THREADS,
+            "async_mode": ASYNC_MODE,
+            "server_threads": THREADS if ASYNC_MODE == "threading" else None,
         }
     )
     with benchlib.postgres_database("nobat_bench_sockets") as url:
@@ -697,6 +702,7 @@ def run(work: Path, data: dict[str, Any]) -> None:
             channel=f"nobat-bench-sockets-{uuid.uuid4().hex[:8]}",
             threads=THREADS,
             logs=logs,
+            async_mode=ASYNC_MODE,
         )
         clients: Clients | None = None
         clerks: list[Clerk] = []
@@ -899,8 +905,10 @@ def report(data: dict[str, Any], started: float) -> dict[str, Any]:
                     "before it answers, so some receipts come before the response (negative).",
                     *phase_notes(f"{LIGHT_RATE:g}/s (one call at a time)", light, LIGHT_RATE),
                     *phase_notes(f"{RATE:g}/s (the target load)", lat, RATE),
-                    f"Servers: gunicorn.conf.py (gthread, one worker each) with NOBAT_THREADS="
-                    f"{THREADS} and --worker-connections {THREADS + 800} (GUNICORN_CMD_ARGS): "
+                    f"Servers: gunicorn.conf.py, one worker each, NOBAT_ASYNC_MODE="
+                    f"{data.get('async_mode')}"
+                    + (f", NOBAT_THREADS={THREADS}" if data.get("server_threads") else "")
+                    + f", --worker-connections {THREADS + 800} (GUNICORN_CMD_ARGS): "
                     "at gunicorn's default of 1000, a worker that holds 1000 websockets "
                     "accepts no further connection at all (no clerk request, no health check).",
                     f"Server log: {data.get('server_log')}.",

@@ -256,11 +256,16 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
+ASYNC_MODES = ("threading", "gevent")
+
+
 def init_app(app: Flask) -> None:
-    """Bind Socket.IO: threads (simple-websocket), Redis as message queue when configured."""
+    """Bind Socket.IO (simple-websocket, threads or greenlets), Redis as queue when configured."""
+    if app.config["ASYNC_MODE"] not in ASYNC_MODES:
+        raise RuntimeError(f"NOBAT_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
         channel=app.config["SOCKETIO_CHANNEL"],
         ping_interval=10,

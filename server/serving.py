@@ -6,6 +6,8 @@ inherit, so keep-alive requests do not stall on Nagle's algorithm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from gunicorn.app.base import Application
 
@@ -13,8 +15,8 @@ from server.config import REPO_ROOT
 
 
 class _Gunicorn(Application):
-    def __init__(self, app: Flask, bind: str) -> None:
-        self.application = app
+    def __init__(self, create: Callable[[], Flask], bind: str) -> None:
+        self.create = create
         self.bind = bind
         super().__init__()
 
@@ -26,9 +28,11 @@ class _Gunicorn(Application):
         self.cfg.set("bind", [self.bind])
 
     def load(self) -> Flask:
-        return self.application
+        # In the worker, after gevent (if used) has patched the standard library: locks
+        # and pools made before the patch would block every greenlet at once.
+        return self.create()
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    """Serve ``app`` on ``host:port`` until interrupted."""
-    _Gunicorn(app, f"{host}:{port}").run()
+def serve(create: Callable[[], Flask], host: str, port: int) -> None:
+    """Serve the app that ``create`` builds on ``host:port`` until interrupted."""
+    _Gunicorn(create, f"{host}:{port}").run()

@@ -99,7 +99,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             NOBAT_DATABASE_URL=url,
             NOBAT_REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
             NOBAT_INSTANCE=str(folder / "instance"),
-            NOBAT_THREADS="16",
+            NOBAT_ASYNC_MODE="gevent",
             NOBAT_LOG_LEVEL="warning",
             NOBAT_DEMO_PASSWORD=secrets.token_urlsafe(12),
         )

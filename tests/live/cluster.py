@@ -31,6 +31,8 @@ class Cluster:
     instance: Path
     redis_url: str
     channel: str = field(default_factory=lambda: f"nobat-test-{uuid.uuid4().hex[:8]}")
+    #: greenlets as deployed (docker-compose.yml), or the embedded server's threads
+    async_mode: str = "gevent"
     ports: list[int] = field(default_factory=list)
     processes: dict[int, subprocess.Popen] = field(default_factory=dict)
 
@@ -48,6 +50,7 @@ class Cluster:
             "NOBAT_SECRET_KEY": "cluster-test",
             "NOBAT_ENV": "production",
             "NOBAT_BIND": f"127.0.0.1:{port}",
+            "NOBAT_ASYNC_MODE": self.async_mode,
             "NOBAT_THREADS": "128",
             "NOBAT_LOG_LEVEL": "warning",
         }

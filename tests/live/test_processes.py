@@ -38,9 +38,16 @@ def database():
         yield url
 
 
-@pytest.fixture(scope="module")
-def cluster(database, tmp_path_factory):
-    result = Cluster(database, tmp_path_factory.mktemp("instance"), services.REDIS_URL)
+# Greenlets as deployed (docker-compose.yml); the embedded server's threads as well, except
+# for the long load test, which would double the suite's slowest minute and a half.
+@pytest.fixture(scope="module", params=["gevent", "threading"])
+def cluster(request, database, tmp_path_factory):
+    result = Cluster(
+        database,
+        tmp_path_factory.mktemp("instance"),
+        services.REDIS_URL,
+        async_mode=request.param,
+    )
     try:
         result.start(2)
         yield result
@@ -204,6 +211,7 @@ def _called_counts(database: str, office_id: int) -> Tally:
     return result
 
 
+@pytest.mark.parametrize("cluster", ["gevent"], indirect=True)
 def test_sixteen_clerks_on_two_processes_share_3000_tickets_and_every_display_sees_every_call(
     cluster, office, database
 ):

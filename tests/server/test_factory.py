@@ -34,6 +34,12 @@ def test_default_config_is_not_testing_and_keeps_a_generated_secret(tmp_path, mo
     assert len(first.config["SECRET_KEY"]) >= 32
 
 
+def test_an_unknown_async_mode_is_refused_with_the_known_ones(tmp_path):
+    overrides = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.db", "ASYNC_MODE": "eventlet"}
+    with pytest.raises(RuntimeError, match="threading, gevent"):
+        create_app(TestingConfig, overrides)
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     class Production(Config):
         INSTANCE = tmp_path
