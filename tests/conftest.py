@@ -50,7 +50,7 @@ def _fresh_caches() -> None:
     """Process caches are keyed by database URL, which PostgreSQL tests reuse."""
     estimates.forget_cache()
     day.forget_sweeps()
-    facts.forget_offices()
+    facts.forget_cached()
 
 
 @pytest.fixture

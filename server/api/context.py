@@ -8,13 +8,12 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from server.engine.facts import OfficeFacts, office_by_code
+from server.engine.facts import OfficeFacts, counter_office, office_by_code
 from server.engine.settings import EngineSettings
 from server.extensions import db
-from server.models import Counter, Ticket
+from server.models import Ticket
 
-_counters, _tickets = Counter.__table__, Ticket.__table__
-_COUNTER_OFFICE = select(_counters.c.office_id).where(_counters.c.id == bindparam("id"))
+_tickets = Ticket.__table__
 _TICKET_OFFICE = select(_tickets.c.office_id).where(_tickets.c.id == bindparam("id"))
 
 
@@ -34,19 +33,11 @@ def office_or_404(code: str) -> OfficeFacts:
     return office
 
 
-# A counter never moves to another office, so the answer is kept for the process's life.
-_counter_offices: dict[tuple[str, int], int] = {}
-
-
 def counter_office_or_404(counter_id: int) -> int:
     """The office of the counter: what authorisation needs before the engine locks it."""
-    key = (str(session().get_bind().url), counter_id)
-    office_id = _counter_offices.get(key)
+    office_id = counter_office(session(), counter_id)
     if office_id is None:
-        office_id = session().execute(_COUNTER_OFFICE, {"id": counter_id}).scalar()
-        if office_id is None:
-            abort(404, message=gettext("no counter %(id)s", id=counter_id))
-        _counter_offices[key] = office_id
+        abort(404, message=gettext("no counter %(id)s", id=counter_id))
     return office_id
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -44,17 +45,33 @@ _OFFICE = select(
     offices.c.name_fa,
     offices.c.name_en,
 )
-_OFFICE_BY_CODE = _OFFICE.where(offices.c.code == bindparam("code"))
-_OFFICE_BY_ID = _OFFICE.where(offices.c.id == bindparam("id"))
+_OFFICE_BY_CODE = _OFFICE.where(offices.c.code == bindparam("key"))
+_OFFICE_BY_ID = _OFFICE.where(offices.c.id == bindparam("key"))
 
 
-# Offices change rarely (an administrator renames one, moves its zone): every request
-# reads its office, so what was read stays good for a few seconds.
-OFFICE_CACHE_SECONDS = 10.0
-_offices: dict[tuple[str, str | int], tuple[float, OfficeFacts]] = {}
-# A service's code never changes (kiosks and clients name services by it), so its
-# lookup by id is kept for the life of the process.
-_service_codes: dict[tuple[str, int], str] = {}
+# What every request reads and an administrator rarely changes (an office, the office
+# of a counter, the code of a service) is kept for a few seconds per process and
+# database: a change shows within that time.
+CACHE_SECONDS = 10.0
+_cache: dict[tuple[str, str, str | int], tuple[float, Any]] = {}
+
+
+def _cached(session: Session, kind: str, key: str | int, load: Callable[[], Any]) -> Any:
+    """``load()``, or what it gave less than CACHE_SECONDS ago (None is not kept)."""
+    cache_key = (str(session.get_bind().url), kind, key)
+    now = time.monotonic()
+    hit = _cache.get(cache_key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    if value is not None:
+        _cache[cache_key] = (now, value)
+    return value
+
+
+def forget_cached() -> None:
+    """Drop what is cached (tests and tools that rewrite offices, counters, services)."""
+    _cache.clear()
 
 
 OFFICE_CODE = re.compile(r"[a-z0-9_-]{1,32}")
@@ -64,46 +81,46 @@ def office_by_code(session: Session, code: str) -> OfficeFacts | None:
     """The office with this code, if any (a code no office can have is not looked up)."""
     if not OFFICE_CODE.fullmatch(code):
         return None
-    return _office(session, code, _OFFICE_BY_CODE, {"code": code})
+    return _cached(session, "office-code", code, lambda: _office(session, _OFFICE_BY_CODE, code))
 
 
 def office_by_id(session: Session, office_id: int) -> OfficeFacts:
     """The office with this id (which must exist)."""
-    office = _office(session, office_id, _OFFICE_BY_ID, {"id": office_id})
+    office = _cached(
+        session, "office-id", office_id, lambda: _office(session, _OFFICE_BY_ID, office_id)
+    )
     if office is None:
         raise LookupError(f"no office {office_id}")
     return office
 
 
-def _office(
-    session: Session, key: str | int, query: Select, params: dict[str, Any]
-) -> OfficeFacts | None:
-    cache_key = (str(session.get_bind().url), key)
-    cached = _offices.get(cache_key)
-    if cached and time.monotonic() - cached[0] < OFFICE_CACHE_SECONDS:
-        return cached[1]
-    row = session.execute(query, params).first()
-    if row is None:
-        return None
-    _offices[cache_key] = (time.monotonic(), OfficeFacts(*row))
-    return _offices[cache_key][1]
-
-
-def forget_offices() -> None:
-    """Drop cached offices (tests and tools that rewrite them)."""
-    _offices.clear()
+def _office(session: Session, query: Select, key: str | int) -> OfficeFacts | None:
+    row = session.execute(query, {"key": key}).first()
+    return OfficeFacts(*row) if row else None
 
 
 _SERVICE_CODE = select(services.c.code).where(services.c.id == bindparam("id"))
+_COUNTER_OFFICE = select(counters.c.office_id).where(counters.c.id == bindparam("id"))
 
 
 def service_code(session: Session, service_id: int) -> str:
     """The code of the service with this id (which must exist)."""
-    key = (str(session.get_bind().url), service_id)
-    code = _service_codes.get(key)
-    if code is None:
-        code = _service_codes[key] = session.execute(_SERVICE_CODE, {"id": service_id}).scalar_one()
-    return code
+    return _cached(
+        session,
+        "service-code",
+        service_id,
+        lambda: session.execute(_SERVICE_CODE, {"id": service_id}).scalar_one(),
+    )
+
+
+def counter_office(session: Session, counter_id: int) -> int | None:
+    """The office of the counter with this id, if there is one."""
+    return _cached(
+        session,
+        "counter-office",
+        counter_id,
+        lambda: session.execute(_COUNTER_OFFICE, {"id": counter_id}).scalar(),
+    )
 
 
 @dataclass(frozen=True)
