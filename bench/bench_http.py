@@ -20,6 +20,9 @@ client, each with one keep-alive TCP connection (TCP_NODELAY) sending prebuilt
 requests and parsing only the status line and Content-Length. Each phase warms
 up first; only requests started inside the measuring window count.
 
+The server runs as ``make demo`` runs it, with threads; ``BENCH_HTTP_ASYNC_MODE=gevent``
+measures it with greenlets instead (``NOBAT_ASYNC_MODE``, as the scaled deployment).
+
 Writes ``bench/results/http.json``.
 """
 
@@ -55,6 +58,7 @@ CONCURRENCY = (1, 8)
 # (call next), so that its depth stays what a busy office sees rather than growing
 # to tens of thousands (call next on PostgreSQL costs more with every waiting ticket).
 SEGMENTS = int(os.environ.get("BENCH_HTTP_SEGMENTS", "5"))
+ASYNC_MODE = os.environ.get("BENCH_HTTP_ASYNC_MODE", "threading")
 SEGMENT_WARMUP = 0.3
 # Seconds to wait, at most, for the server to finish leftover work between phases.
 SETTLE_LIMIT = 15.0
@@ -343,6 +347,7 @@ def cli_env(instance: Path, url: str) -> dict[str, str]:
             "NOBAT_SECRET_KEY": "bench-secret-key",
             "NOBAT_DEMO_PASSWORD": "bench-password",
             "PYTHONUNBUFFERED": "1",
+            "NOBAT_ASYNC_MODE": ASYNC_MODE,
         }
     )
     return env
@@ -827,7 +832,7 @@ def report(results: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     ]
     return {
         "bench": "http",
-        "title": "HTTP through nobat serve (gunicorn gthread, one process)",
+        "title": f"HTTP through nobat serve (gunicorn, one process, NOBAT_ASYNC_MODE={ASYNC_MODE})",
         "date": benchlib.now_iso(),
         "machine": benchlib.machine(),
         "tables": [
