@@ -47,7 +47,9 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--out", default="/tmp/nobat-profile-app.collapsed")
     parser.add_argument(
-        "--statements", action="store_true", help="count and time the SQL of each request"
+        "--statements",
+        action="store_true",
+        help="count and time the SQL of each request (not the engine's Prepared statements)",
     )
     args = parser.parse_args()
     benchlib.terminate_on_sigterm()

@@ -24,6 +24,7 @@ from server.engine.facts import (
     tickets,
 )
 from server.engine.lifecycle import Action
+from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
 from server.models import IS_CURRENT, CounterState, EventType, TicketStatus
 
@@ -39,7 +40,7 @@ _SET_STREAK = (
     .values(priority_streak=bindparam("streak"))
 )
 # Served without pressing *start*: service is taken to begin at the call.
-_FINISH_CURRENT = (
+_FINISH_CURRENT = Prepared(
     update(tickets)
     .where(tickets.c.counter_id == bindparam("counter"), IS_CURRENT)
     .values(
@@ -78,7 +79,7 @@ def call_next(
         counter = _set_state(session, counter, CounterState.OPEN, actor, now)
     office = office_by_id(session, counter.office_id)
     # Finished before the claim: the partial unique index allows one current ticket.
-    finished = session.execute(_FINISH_CURRENT, {"counter": counter.id, "now": now}).first()
+    finished = _FINISH_CURRENT.first(session, {"counter": counter.id, "now": now})
     if finished is not None:
         events.record(
             session,

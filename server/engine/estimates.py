@@ -19,6 +19,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.engine.facts import TicketFacts, counters, tickets
+from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
 from server.models import IS_DONE, IS_WAITING, CounterService, CounterState, Ticket
 
@@ -92,8 +93,8 @@ _EARLIER = or_(
     _ahead.queued_at < bindparam("queued_at"),
     and_(_ahead.queued_at == bindparam("queued_at"), _ahead.id < bindparam("id")),
 )
-_AHEAD_OF_PRIORITY = _WAITING_IN_SERVICE.where(_ahead.priority.is_(True), _EARLIER)
-_AHEAD_OF_ORDINARY = _WAITING_IN_SERVICE.where(or_(_ahead.priority.is_(True), _EARLIER))
+_AHEAD_OF_PRIORITY = Prepared(_WAITING_IN_SERVICE.where(_ahead.priority.is_(True), _EARLIER))
+_AHEAD_OF_ORDINARY = Prepared(_WAITING_IN_SERVICE.where(or_(_ahead.priority.is_(True), _EARLIER)))
 _CAPACITY = (
     select(counter_services.c.tier, counters.c.state)
     .join(counters, counters.c.id == counter_services.c.counter_id)
@@ -104,15 +105,15 @@ _CAPACITY = (
 def people_ahead(session: Session, ticket: TicketFacts) -> int:
     """Waiting tickets of the same service that routing would call before ``ticket``."""
     statement = _AHEAD_OF_PRIORITY if ticket.priority else _AHEAD_OF_ORDINARY
-    return session.execute(
-        statement,
+    return statement.scalar(
+        session,
         {
             "service_id": ticket.service_id,
             "day": ticket.business_date,
             "queued_at": ticket.queued_at,
             "id": ticket.id,
         },
-    ).scalar_one()
+    )
 
 
 # Counters open and close a few times a day: a capacity a second or two old is as good.

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, event, insert, update
 from sqlalchemy.orm import Session
 
 from server.engine.facts import CounterFacts, TicketFacts
+from server.engine.prepared import Prepared
 from server.models import EventType, Office, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -122,13 +123,13 @@ def record(
 
 
 _offices = Office.__table__
-_BUMP_SEQ = (
+_BUMP_SEQ = Prepared(
     update(_offices)
     .where(_offices.c.id == bindparam("office"))
     .values(event_seq=_offices.c.event_seq + bindparam("n"))
     .returning(_offices.c.event_seq)
 )
-_INSERT_EVENTS = insert(TicketEvent.__table__)
+_INSERT_EVENTS = Prepared(insert(TicketEvent.__table__))
 
 
 def install() -> None:
@@ -158,7 +159,7 @@ def _seal(session: Session) -> None:
     # Offices in id order: two transactions never wait on each other's office rows.
     for office_id in sorted(by_office):
         items = by_office[office_id]
-        last = session.execute(_BUMP_SEQ, {"office": office_id, "n": len(items)}).scalar_one()
+        last = _BUMP_SEQ.scalar(session, {"office": office_id, "n": len(items)})
         rows = []
         for seq, item in enumerate(items, start=last - len(items) + 1):
             rows.append(
@@ -185,7 +186,7 @@ def _seal(session: Session) -> None:
                 )
             )
         # A Core insert: the audit rows need no unit of work, and this runs on every commit.
-        session.execute(_INSERT_EVENTS, rows)
+        _INSERT_EVENTS.many(session, rows)
 
 
 def _flush_outbox(session: Session) -> None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from server.engine.prepared import Prepared
 from server.models import Counter, CounterState, Office, Service, Ticket, TicketStatus
 
 offices, services, counters, tickets = (
@@ -138,7 +139,7 @@ class CounterFacts:
         return {"id": self.id, "number": self.number, "name": self.name, "state": self.state.value}
 
 
-_COUNTER_FOR_UPDATE = (
+_COUNTER_FOR_UPDATE = Prepared(
     select(
         counters.c.id,
         counters.c.office_id,
@@ -155,7 +156,7 @@ _COUNTER_FOR_UPDATE = (
 
 def locked_counter(session: Session, counter_id: int) -> CounterFacts | None:
     """The counter, its row locked until commit (PostgreSQL; SQLite holds the write lock)."""
-    row = session.execute(_COUNTER_FOR_UPDATE, {"id": counter_id}).first()
+    row = _COUNTER_FOR_UPDATE.first(session, {"id": counter_id})
     return CounterFacts(*row) if row else None
 
 
@@ -224,7 +225,7 @@ def ticket_by_id(session: Session, ticket_id: int) -> TicketFacts | None:
 
 
 def ticket_at_counter(
-    session: Session, row: Row, office: OfficeFacts, counter: CounterFacts
+    session: Session, row: Any, office: OfficeFacts, counter: CounterFacts
 ) -> TicketFacts:
     """The facts of a ticket at ``counter`` from its :data:`TICKET_COLUMNS` (an UPDATE's
     RETURNING), without reading it again."""

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from server.engine.prepared import Prepared
 from server.models import DailySequence
 
 _table = DailySequence.__table__
@@ -24,7 +25,10 @@ def _bump(insert):
 
 
 # The two supported databases; both speak INSERT ... ON CONFLICT ... RETURNING.
-_BUMP = {"postgresql": _bump(postgresql.insert), "sqlite": _bump(sqlite.insert)}
+_BUMP = {
+    "postgresql": Prepared(_bump(postgresql.insert)),
+    "sqlite": Prepared(_bump(sqlite.insert)),
+}
 
 
 def next_sequence(session: Session, service_id: int, day: date) -> int:
@@ -35,7 +39,7 @@ def next_sequence(session: Session, service_id: int, day: date) -> int:
     backs this up should anything else go wrong.
     """
     bump = _BUMP[session.get_bind().dialect.name]
-    return session.execute(bump, {"service_id": service_id, "day": day}).scalar_one()
+    return bump.scalar(session, {"service_id": service_id, "day": day})
 
 
 def display_number(letter: str, sequence: int) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Row, Update, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.engine import lifecycle
 from server.engine.facts import TICKET_COLUMNS, CounterFacts, tickets
+from server.engine.prepared import Prepared
 from server.models import IS_WAITING, CounterService, TicketStatus
 
 # Plain tables, not ORM entities: an ORM-flavoured UPDATE is rebuilt (and its cache
@@ -71,21 +72,21 @@ def claim_next(
     clerk_id: int | None,
     routing: RoutingPolicy,
     priority_bound: int,
-) -> Row | None:
+) -> Any:
     """Atomically mark the best waiting ticket as called at ``counter``.
 
     Returns its :data:`~server.engine.facts.TICKET_COLUMNS` as called, or None.
     """
     statement = _claim_statement(routing.order(counter, priority_bound))
-    return session.execute(
-        statement, {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
-    ).one_or_none()
+    return statement.first(
+        session, {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
+    )
 
 
-_statements: dict[int, Update] = {}
+_statements: dict[int, Prepared] = {}
 
 
-def _claim_statement(order: Sequence[ColumnElement]) -> Update:
+def _claim_statement(order: Sequence[ColumnElement]) -> Prepared:
     """The claim for one ordering, built once (policies return the same order objects)."""
     key = id(order)
     if key not in _statements:
@@ -105,7 +106,7 @@ def _claim_statement(order: Sequence[ColumnElement]) -> Update:
             .scalar_subquery()
         )
         called = lifecycle.target(TicketStatus.WAITING, lifecycle.Action.CALL)
-        _statements[key] = (
+        _statements[key] = Prepared(
             update(tickets)
             .where(tickets.c.id == candidate, IS_WAITING)
             .values(

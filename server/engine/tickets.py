@@ -25,6 +25,7 @@ from server.engine.facts import (
     tickets,
 )
 from server.engine.lifecycle import Action
+from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
 from server.models import PRIORITY_REASONS, EventType, Ticket, TicketStatus
 
@@ -36,15 +37,17 @@ _ACTION_EVENTS = {
     Action.CANCEL: EventType.CANCELLED,
 }
 
-_SERVICE = select(
-    services.c.id,
-    services.c.letter,
-    services.c.active,
-    services.c.opens_at,
-    services.c.closes_at,
-    services.c.daily_cap,
-).where(services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code"))
-_INSERT = insert(tickets).returning(*TICKET_COLUMNS)
+_SERVICE = Prepared(
+    select(
+        services.c.id,
+        services.c.letter,
+        services.c.active,
+        services.c.opens_at,
+        services.c.closes_at,
+        services.c.daily_cap,
+    ).where(services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code"))
+)
+_INSERT = Prepared(insert(tickets).returning(*TICKET_COLUMNS))
 _BY_REQUEST_KEY = select(tickets.c.id).where(
     tickets.c.office_id == bindparam("office_id"), tickets.c.request_key == bindparam("key")
 )
@@ -209,7 +212,7 @@ def _new_ticket(
     transferred_from: Ticket | None = None,
     request_key: str | None = None,
 ) -> TicketFacts:
-    service = session.execute(_SERVICE, {"office_id": office.id, "code": service_code}).first()
+    service = _SERVICE.first(session, {"office_id": office.id, "code": service_code})
     if service is None:
         raise NotFound(
             N_("office %(office)s has no service %(service)s"),
@@ -234,8 +237,8 @@ def _new_ticket(
     if why is not None:
         raise ServiceUnavailable(availability.MESSAGES[why], service=service_code, reason=why.value)
     sequence = numbering.next_sequence(session, service.id, day)
-    row = session.execute(
-        _INSERT,
+    row = _INSERT.first(
+        session,
         {
             "office_id": office.id,
             "service_id": service.id,
@@ -252,7 +255,7 @@ def _new_ticket(
             "transferred_from_id": transferred_from.id if transferred_from else None,
             "request_key": request_key,
         },
-    ).one()
+    )
     return TicketFacts(*row, service_code=service_code, timezone=office.timezone)
 
 
