@@ -157,7 +157,7 @@ def serve_command(host: str, port: int) -> None:
     """Serve the app with the production server."""
     from server.serving import serve
 
-    serve(create_app, host, port)
+    serve(host, port)
 
 
 @main.command("demo")
@@ -171,7 +171,8 @@ def demo_command(host: str, port: int) -> None:
     upgrade(directory=str(current_app.config["MIGRATIONS"]))
     _seed_and_report()
     click.echo(f"serving the demo office on http://{host}:{port}/ (Ctrl+C stops)")
-    serve(create_app, host, port)
+    db.engine.dispose()  # the server is a process of its own
+    serve(host, port)
 
 
 def _office(code: str) -> Office:
