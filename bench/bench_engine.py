@@ -377,8 +377,7 @@ def main() -> int:
     payload["data"]["wall_seconds"] = round(time.monotonic() - started, 1)
     path = benchlib.write_result("engine", payload)
     print(f"wrote {path}")
-    for table in payload["tables"]:
-        print_table(table)
+    benchlib.print_report(payload)
     return 1 if crashed else 0
 
 
@@ -540,13 +539,6 @@ def report(results: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
         "errors": errors,
         "data": results,
     }
-
-
-def print_table(table: dict[str, Any]) -> None:
-    print(f"\n{table['title']}")
-    print(" | ".join(table["columns"]))
-    for row in table["rows"]:
-        print(" | ".join(benchlib.fmt(v, 2) for v in row))
 
 
 if __name__ == "__main__":

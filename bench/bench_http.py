@@ -937,13 +937,7 @@ def main() -> int:
     payload["data"]["wall_seconds"] = round(time.monotonic() - started, 1)
     path = benchlib.write_result("http", payload)
     print(f"wrote {path}")
-    for table in payload["tables"]:
-        print(f"\n{table['title']}")
-        print(" | ".join(table["columns"]))
-        for row in table["rows"]:
-            print(" | ".join(benchlib.fmt(v, 2) for v in row))
-    for target in payload["targets"]:
-        print(f"{'PASS' if target['pass'] else 'FAIL'} {target['name']}: {target['value']}")
+    benchlib.print_report(payload)
     for name, error in errors.items():
         print(f"ERROR {name}: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -67,7 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 import sockets_client
 
-from tests.live.cluster import Cluster, free_port, wait_healthy
+from tests.live.cluster import Cluster
 
 PER_SERVER = int(os.environ.get("BENCH_SOCKETS_PER_SERVER", "1000"))
 CLIENT_PROCESSES = int(os.environ.get("BENCH_SOCKETS_CLIENTS", "4"))
@@ -81,7 +81,6 @@ CONNECT_LIMIT = 50  # sockets connecting at once per client process (initial con
 CONNECT_TIMEOUT = 60.0
 STORM_TIMEOUT = 60.0
 RELEASE_TIMEOUT = 15.0
-START_TIMEOUT = 90.0
 IDLE_SECONDS = 4.0
 LIGHT_RATE = 0.5  # one call at a time: the cost of a call with nothing else going on
 LIGHT_SECONDS = 10.0
@@ -114,7 +113,6 @@ class SocketCluster(Cluster):
     """``tests.live.cluster.Cluster`` with enough threads and connections for 1,000+ sockets."""
 
     threads: int = 1200
-    logs: Path | None = None
 
     def env(self, port: int) -> dict[str, str]:
         env = super().env(port)
@@ -124,30 +122,6 @@ class SocketCluster(Cluster):
         # gunicorn.conf.py; GUNICORN_CMD_ARGS overrides the file.
         env["GUNICORN_CMD_ARGS"] = f"--worker-connections {self.threads + 800}"
         return env
-
-    def start(self, count: int) -> None:
-        # As Cluster.start, with more patience: on a loaded two-core machine the app's
-        # imports alone can take longer than the tests' 30 s.
-        for _ in range(count):
-            port = free_port()
-            self.ports.append(port)
-            self.launch(port)
-        for port in self.ports:
-            wait_healthy(port, timeout=START_TIMEOUT)
-
-    def launch(self, port: int) -> None:
-        import subprocess
-
-        assert self.logs is not None
-        log = open(self.logs / f"server-{port}.log", "ab")  # noqa: SIM115  (closed by the child)
-        self.processes[port] = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "server.wsgi:app"],
-            cwd=benchlib.REPO_ROOT,
-            env=self.env(port),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
 
 
 def children(pid: int) -> list[int]:
@@ -1010,16 +984,7 @@ def main() -> int:
         payload = report(data, started)
         path = benchlib.write_result("sockets", payload)
         print(f"wrote {path}")
-    for table in payload["tables"]:
-        print(f"\n{table['title']}")
-        print(" | ".join(table["columns"]))
-        for row in table["rows"]:
-            print(" | ".join(benchlib.fmt(v, 1) for v in row))
-        for note in table["notes"]:
-            print(f"  {note}")
-    print()
-    for target in payload["targets"]:
-        print(f"{'PASS' if target['pass'] else 'FAIL'} {target['name']}: {target['value']}")
+    benchlib.print_report(payload, digits=1)
     if data.get("phase_errors"):
         print(f"phase errors: {data['phase_errors']}")
     profile = (data.get("latency") or {}).get("gil_profile_worker")

@@ -209,6 +209,21 @@ def fmt(value: Any, digits: int = 1) -> str:
 # --- networking -------------------------------------------------------------------------
 
 
+def print_report(payload: dict[str, Any], digits: int = 2) -> None:
+    """A bench's tables (with their notes) and targets, as text on standard output."""
+    for table in payload["tables"]:
+        print(f"\n{table['title']}")
+        print(" | ".join(table["columns"]))
+        for row in table["rows"]:
+            print(" | ".join(fmt(v, digits) for v in row))
+        for note in table.get("notes", []):
+            print(f"  {note}")
+    if payload.get("targets"):
+        print()
+    for target in payload.get("targets", []):
+        print(f"{'PASS' if target['pass'] else 'FAIL'} {target['name']}: {target['value']}")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))

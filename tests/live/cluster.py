@@ -33,6 +33,8 @@ class Cluster:
     channel: str = field(default_factory=lambda: f"nobat-test-{uuid.uuid4().hex[:8]}")
     #: greenlets as deployed (docker-compose.yml), or the embedded server's threads
     async_mode: str = "gevent"
+    #: a folder for each server's output (discarded when None)
+    logs: Path | None = None
     ports: list[int] = field(default_factory=list)
     processes: dict[int, subprocess.Popen] = field(default_factory=dict)
 
@@ -64,13 +66,20 @@ class Cluster:
             wait_healthy(port)
 
     def launch(self, port: int) -> None:
+        output = (
+            open(self.logs / f"server-{port}.log", "ab")  # noqa: SIM115  (the child keeps it)
+            if self.logs is not None
+            else subprocess.DEVNULL
+        )
         self.processes[port] = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "server.wsgi:app"],
             cwd=REPO,
             env=self.env(port),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
+        if output is not subprocess.DEVNULL:
+            output.close()
 
     def kill(self, port: int) -> None:
         """SIGKILL the whole gunicorn process group of one server: no chance to clean up."""
