@@ -1,20 +1,29 @@
-"""gunicorn settings for Nobat: one worker process, with threads or greenlets.
+"""gunicorn settings for Nobat: one worker process, with greenlets (default) or threads.
 
 Socket.IO keeps one long-lived connection per screen and needs every request of
 a client to reach the same process, so gunicorn's ``-w N`` is not used: run
 several of these processes behind a proxy with sticky sessions (see
-``deploy/nginx.conf``) and let Redis carry events between them. With threads,
-each open socket holds some, hence the large thread count.
+``deploy/nginx.conf``) and let Redis carry events between them.
 """
 
+import gc
 import os
 
 bind = os.environ.get("NOBAT_BIND", "127.0.0.1:5000")
 workers = 1
-# NOBAT_ASYNC_MODE (server/config.py): threads for the embedded server, greenlets for the
-# scaled deployment, where one process holds a thousand screens (docs/decisions.md).
-worker_class = "gevent" if os.environ.get("NOBAT_ASYNC_MODE") == "gevent" else "gthread"
-threads = int(os.environ.get("NOBAT_THREADS", "256"))  # gthread only
+# NOBAT_ASYNC_MODE (server/config.py), docs/decisions.md: greenlets on gevent's pywsgi with
+# gevent-websocket (the websocket server Engine.IO uses under gevent), or a thread each.
+GEVENT = os.environ.get("NOBAT_ASYNC_MODE", "gevent") == "gevent"
+if GEVENT:
+    import gevent
+
+    # Every greenlet would otherwise keep the stack that spawned it: tens of objects per
+    # socket, which the garbage collector then walks (measured by bench/bench_sockets.py).
+    gevent.config.track_greenlet_tree = False
+    worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+else:
+    worker_class = "gthread"
+    threads = int(os.environ.get("NOBAT_THREADS", "256"))  # each open socket holds some
 # gunicorn's default of 1,000 connections would stop a worker that holds 1,000 screens
 # from accepting even a health check (measured by bench/bench_sockets.py).
 worker_connections = int(os.environ.get("NOBAT_CONNECTIONS", "4000"))
@@ -26,3 +35,13 @@ errorlog = "-"
 loglevel = os.environ.get("NOBAT_LOG_LEVEL", "info")
 # Several processes share a host; gunicorn's control socket would collide.
 control_socket_disable = True
+
+
+def post_worker_init(_worker: object) -> None:
+    """Leave the loaded app out of the garbage collector's full passes.
+
+    The app, its libraries and their caches are some 150,000 objects that live as
+    long as the process; each full collection walked them all, pausing every
+    request and socket of the worker for 60–80 ms (docs/decisions.md).
+    """
+    gc.freeze()

@@ -20,8 +20,8 @@ client, each with one keep-alive TCP connection (TCP_NODELAY) sending prebuilt
 requests and parsing only the status line and Content-Length. Each phase warms
 up first; only requests started inside the measuring window count.
 
-The server runs as ``make demo`` runs it, with threads; ``BENCH_HTTP_ASYNC_MODE=gevent``
-measures it with greenlets instead (``NOBAT_ASYNC_MODE``, as the scaled deployment).
+The server runs as ``make demo`` runs it, with greenlets; ``BENCH_HTTP_ASYNC_MODE=threading``
+measures it with a thread per request instead (``NOBAT_ASYNC_MODE``).
 
 Writes ``bench/results/http.json``.
 """
@@ -58,7 +58,7 @@ CONCURRENCY = (1, 8)
 # (call next), so that its depth stays what a busy office sees rather than growing
 # to tens of thousands (call next on PostgreSQL costs more with every waiting ticket).
 SEGMENTS = int(os.environ.get("BENCH_HTTP_SEGMENTS", "5"))
-ASYNC_MODE = os.environ.get("BENCH_HTTP_ASYNC_MODE", "threading")
+ASYNC_MODE = os.environ.get("BENCH_HTTP_ASYNC_MODE", "gevent")
 SEGMENT_WARMUP = 0.3
 # Seconds to wait, at most, for the server to finish leftover work between phases.
 SETTLE_LIMIT = 15.0

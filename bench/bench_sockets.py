@@ -1,9 +1,9 @@
 """Socket.IO fan-out at scale: 2,000 wall displays on two gunicorn processes sharing Redis.
 
 The scaled deployment as the multi-process tests start it (``tests/live/cluster.py``):
-two real gunicorn processes (gevent worker and Socket.IO in gevent mode, as
-docker-compose.yml runs them; BENCH_SOCKETS_ASYNC_MODE=threading measures the embedded
-server's threads instead) on a throwaway PostgreSQL database, Redis as the Socket.IO
+two real gunicorn processes (gevent-websocket's worker and Socket.IO in gevent mode,
+as docker-compose.yml and ``make demo`` run them; BENCH_SOCKETS_ASYNC_MODE=threading
+measures a thread per socket instead) on a throwaway PostgreSQL database, Redis as the Socket.IO
 message queue on a channel of their own. One office with four counters (two clerks
 on each process) and a queue filled beforehand; 2,000 display sockets of that office,
 1,000 on each process, held by a few asyncio client processes

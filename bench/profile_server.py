@@ -150,7 +150,8 @@ def main() -> int:
         load.join(timeout=args.seconds + 60)
         print(
             f"{args.kind} × {args.clients} on {args.db}: {result.get('per_second')} req/s, "
-            f"p50 {result.get('p50_ms')} ms, p99 {result.get('p99_ms')} ms, "
+            f"p50 {result.get('p50_ms')} ms, p90 {result.get('p90_ms')} ms, "
+            f"p99 {result.get('p99_ms')} ms, max {result.get('max_ms')} ms, "
             f"server {result.get('server_cores')} cores "
             f"({'wall-clock samples' if args.wall else 'GIL-holder samples'})"
         )

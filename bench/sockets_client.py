@@ -9,9 +9,10 @@ packet, send ``40{"token": ...}``, then read the ``snapshot`` and the numbered e
 answering the server's pings (``2`` → ``3``). The websocket itself is a minimal
 RFC 6455 client on an ``asyncio.Protocol``: frames are parsed as they arrive, without
 a task, a queue or a future per message, and only ``called`` events are decoded as
-JSON. On a two-core machine every microsecond the load generator spends is taken
-from the servers it measures (``socketio.AsyncClient`` or aiohttp's websocket cost
-several times more per message).
+JSON, on uvloop's event loop. On a two-core machine every microsecond the load
+generator spends is taken from the servers it measures (``socketio.AsyncClient`` or
+aiohttp's websocket cost several times more per message; uvloop takes about 30 %
+less of the machine than asyncio's own loop, measured at 5 calls/s).
 
 Every receipt is stamped with ``time.time_ns()`` when its bytes arrive, comparable
 with the HTTP response stamps of the driving process (same host, same clock).
@@ -43,6 +44,8 @@ import time
 from collections import Counter as Tally
 from typing import Any
 from urllib.parse import urlsplit
+
+import uvloop
 
 RETRIES = 6
 RETRY_DELAY = (0.2, 1.0)
@@ -86,8 +89,7 @@ class WebSocket(asyncio.Protocol):
     # --- asyncio.Protocol -------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport
         key = base64.b64encode(os.urandom(16)).decode()
         d = self.display
         transport.write(
@@ -382,11 +384,10 @@ def _cpu(t0: os.times_result, t1: os.times_result) -> float:
 
 async def _serve(conn: Any, swarm: Swarm) -> None:
     loop = asyncio.get_running_loop()
-    commands: asyncio.Queue = asyncio.Queue()
-    loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
     try:
         for _ in range(10_000):
-            command = await commands.get()
+            # A thread waits on the pipe, which stays blocking for the large answers.
+            command = await loop.run_in_executor(None, conn.recv)
             name = command[0]
             if name == "connect":
                 answer = await swarm.connect(*command[1:])
@@ -403,7 +404,6 @@ async def _serve(conn: Any, swarm: Swarm) -> None:
                 answer = {"error": f"unknown command {name}"}
             conn.send(answer)
     finally:
-        loop.remove_reader(conn.fileno())
         await swarm.disconnect(2)
 
 
@@ -412,6 +412,6 @@ def main(conn: Any, proc_index: int, urls: list[str], token: str, count: int) ->
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's clean-up handler
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     try:
-        asyncio.run(_serve(conn, Swarm(proc_index, urls, count, token)))
+        uvloop.run(_serve(conn, Swarm(proc_index, urls, count, token)))
     finally:
         conn.close()

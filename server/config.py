@@ -24,9 +24,9 @@ class Config:
         "NOBAT_DATABASE_URL", f"sqlite:///{instance_dir() / 'nobat.sqlite3'}"
     )
     REDIS_URL = os.environ.get("NOBAT_REDIS_URL")
-    # How the server holds its sockets: "threading" (a thread each; the embedded default)
-    # or "gevent" (greenlets; the scaled deployment). See docs/decisions.md.
-    ASYNC_MODE = os.environ.get("NOBAT_ASYNC_MODE", "threading")
+    # How a served process holds its requests and sockets: "gevent" (greenlets, the
+    # default) or "threading" (a thread each). See docs/decisions.md.
+    ASYNC_MODE = os.environ.get("NOBAT_ASYNC_MODE", "gevent")
     # Redis pub/sub channels ignore the database number: deployments sharing a Redis differ here.
     SOCKETIO_CHANNEL = os.environ.get("NOBAT_SOCKETIO_CHANNEL", "nobat")
     MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -64,3 +64,5 @@ class TestingConfig(Config):
     PRODUCTION = False
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # The test process is not patched by gevent; served processes are tested in both modes.
+    ASYNC_MODE = "threading"

@@ -260,7 +260,7 @@ ASYNC_MODES = ("threading", "gevent")
 
 
 def init_app(app: Flask) -> None:
-    """Bind Socket.IO (simple-websocket, threads or greenlets), Redis as queue when configured."""
+    """Bind Socket.IO (greenlets or threads), Redis as its message queue when configured."""
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise RuntimeError(f"NOBAT_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     socketio.init_app(

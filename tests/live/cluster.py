@@ -31,7 +31,7 @@ class Cluster:
     instance: Path
     redis_url: str
     channel: str = field(default_factory=lambda: f"nobat-test-{uuid.uuid4().hex[:8]}")
-    #: greenlets as deployed (docker-compose.yml), or the embedded server's threads
+    #: greenlets as deployed (the default), or a thread per connection
     async_mode: str = "gevent"
     #: a folder for each server's output (discarded when None)
     logs: Path | None = None

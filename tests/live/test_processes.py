@@ -38,7 +38,7 @@ def database():
         yield url
 
 
-# Greenlets as deployed (docker-compose.yml); the embedded server's threads as well, except
+# Greenlets as deployed (the default); a thread per connection as well, except
 # for the long load test, which would double the suite's slowest minute and a half.
 @pytest.fixture(scope="module", params=["gevent", "threading"])
 def cluster(request, database, tmp_path_factory):

@@ -1,5 +1,5 @@
-"""``nobat serve`` holds its sockets in threads (the embedded default) or in greenlets
-(``NOBAT_ASYNC_MODE=gevent``, the scaled deployment): the office works the same either way."""
+"""``nobat serve`` holds its sockets in greenlets (the default) or in threads
+(``NOBAT_ASYNC_MODE=threading``): the office works the same either way."""
 
 from __future__ import annotations
 

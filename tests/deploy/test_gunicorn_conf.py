@@ -1,0 +1,59 @@
+"""gunicorn.conf.py: which worker each NOBAT_ASYNC_MODE gets, and a worker's frozen app."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.deploy import helpers
+
+READ_CONF = """
+import gc, json, runpy
+conf = runpy.run_path("gunicorn.conf.py")
+conf["post_worker_init"](None)
+try:
+    import gevent
+    tree = gevent.config.track_greenlet_tree
+except ImportError:
+    tree = None
+print(json.dumps({"worker_class": conf["worker_class"], "threads": conf.get("threads"),
+                  "greenlet_tree": tree, "frozen": gc.get_freeze_count()}))
+"""
+
+
+def read_conf(mode: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "NOBAT_ASYNC_MODE"}
+    if mode is not None:
+        env["NOBAT_ASYNC_MODE"] = mode
+    done = subprocess.run(
+        [sys.executable, "-c", READ_CONF],
+        cwd=helpers.REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("mode", [None, "gevent"])
+def test_greenlets_by_default_on_gevent_websockets_worker(mode):
+    conf = read_conf(mode)
+    assert conf["worker_class"] == "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+    assert conf["threads"] is None
+    assert conf["greenlet_tree"] is False
+
+
+def test_threading_mode_gets_gthread_with_many_threads():
+    conf = read_conf("threading")
+    assert conf["worker_class"] == "gthread"
+    assert conf["threads"] >= 256
+
+
+def test_a_worker_freezes_what_it_loaded_before_serving():
+    assert read_conf(None)["frozen"] > 1000
