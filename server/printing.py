@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -22,14 +22,8 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from printer_drivers import (
-    Paper,
-    PrinterError,
-    TicketPrint,
-    TicketRenderError,
-    open_printer,
-    render_ticket,
-)
+from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
+from printer_drivers.render_process import RenderProcess
 from server.engine.clock import utcnow, zone
 from server.engine.estimates import estimate, people_ahead
 from server.engine.facts import TicketFacts, ticket_by_id
@@ -191,14 +185,15 @@ class PrintService:
     ) -> None:
         """``notify(kiosk_token_id, event, payload)`` sends to the kiosk's room."""
         self.app, self.notify = app, notify
-        # Two threads (started on first use): rendering is CPU-bound and must not starve
-        # the request threads.
+        # Two threads (greenlets under gevent), started on first use, wait for the printers;
+        # the rendering's CPU goes to a child process, off the requests' GIL.
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nobat-print")
-        self.render = _renderer(app.config["ASYNC_MODE"])
+        self.renderer = RenderProcess()
 
     def shutdown(self) -> None:
         """Finish the jobs under way (an app that is being closed, e.g. between tests)."""
         self.pool.shutdown(wait=True)
+        self.renderer.close()
 
     def dispatch(self, job_id: int, status_url: str) -> None:
         """Send a committed job on its way: to the agent, or to the server's own printer."""
@@ -206,7 +201,7 @@ class PrintService:
         job = session.get(PrintJob, job_id)
         data = print_data(session, job.ticket_id, status_url, job.language)
         if job.printer != AGENT:
-            self.pool.submit(self._print_here, job.id, data)
+            self.pool.submit(self._print_here, job.id, job.printer, job.created_at, data)
             return
         self.notify(
             job.kiosk_token_id,
@@ -219,26 +214,28 @@ class PrintService:
             session.commit()
             self.notify(job.kiosk_token_id, "print_status", job_view(job))
 
-    def _print_here(self, job_id: int, data: dict[str, Any]) -> None:
+    def _print_here(
+        self, job_id: int, printer_url: str, created_at: datetime, data: dict[str, Any]
+    ) -> None:
+        # No transaction is open while printing: on SQLite it would hold the writer lock
+        # that every kiosk and clerk waits for.
+        outcome = self._run(printer_url, created_at, data)
         with self.app.app_context():
             session = db.session
-            job = session.get(PrintJob, job_id)
-            outcome = self._run(job, data)
             changed = finish(session, job_id, *outcome)
             session.commit()
             if changed is not None:
                 self.notify(changed.kiosk_token_id, "print_status", job_view(changed))
 
-    def _run(self, job: PrintJob, data: dict[str, Any]) -> tuple[Any, ...]:
-        if (utcnow() - job.created_at).total_seconds() > self.app.config["PRINT_MAX_AGE"]:
+    def _run(self, printer_url: str, created_at: datetime, data: dict[str, Any]) -> tuple[Any, ...]:
+        if (utcnow() - created_at).total_seconds() > self.app.config["PRINT_MAX_AGE"]:
             return (PrintState.STALE, "stale", "too old to print")
         try:
-            printer = open_printer(
-                job.printer, preview_dir=self.app.config["INSTANCE"] / "previews"
-            )
+            previews = self.app.config["INSTANCE"] / "previews"
+            printer = open_printer(printer_url, preview_dir=previews)
             with printer:
-                image = self.render(TicketPrint.from_data(data))
-                printer.print_ticket(image, job_name=data["number"])
+                ticket = self.renderer.render(data, Paper.MM80)
+                printer.print_ticket(ticket.image, job_name=data["number"], escpos=ticket.escpos)
         except PrinterError as error:
             return (PrintState.FAILED, error.code, str(error))
         except TicketRenderError as error:
@@ -246,17 +243,6 @@ class PrintService:
             return (PrintState.FAILED, "render_error", str(error))
         preview = getattr(printer, "last_png", None)
         return (PrintState.PRINTED, None, None, preview.name if preview else None)
-
-
-def _renderer(async_mode: str) -> Callable[[TicketPrint], Any]:
-    """How this process renders a ticket: in place, or, under gevent (where the pool's
-    "threads" are greenlets), in a real thread, so that the 30 ms of rendering do not
-    stop every socket of the process; the waiting greenlet yields meanwhile."""
-    if async_mode != "gevent":
-        return lambda ticket: render_ticket(ticket, Paper.MM80)
-    import gevent
-
-    return lambda ticket: gevent.get_hub().threadpool.apply(render_ticket, (ticket, Paper.MM80))
 
 
 def init_app(app: Flask, notify: Callable[[int | None, str, dict[str, Any]], None]) -> None:

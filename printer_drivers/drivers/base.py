@@ -46,9 +46,14 @@ class Driver(ABC):
     def target(self) -> str:
         """Where this driver prints, for messages and logs."""
 
-    def print_ticket(self, image: Image.Image, *, job_name: str = "nobat-ticket") -> None:
-        """Print a rendered ticket as a raster, feed and cut; raise a PrinterError on failure."""
-        self.send(encode_ticket(image), job_name=job_name)
+    def print_ticket(
+        self, image: Image.Image, *, job_name: str = "nobat-ticket", escpos: bytes | None = None
+    ) -> None:
+        """Print a rendered ticket as a raster, feed and cut; raise a PrinterError on failure.
+
+        ``escpos`` is the image's job when already encoded (by a render process).
+        """
+        self.send(escpos or encode_ticket(image), job_name=job_name)
 
     @abstractmethod
     def send(self, payload: bytes, *, job_name: str = "nobat-ticket") -> None:

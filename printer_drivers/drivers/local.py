@@ -133,10 +133,11 @@ class PreviewDriver(Driver):
     def target(self) -> str:
         return f"preview://{self.directory}"
 
-    def print_ticket(self, image: Image.Image, *, job_name: str = "nobat-ticket") -> None:
+    def print_ticket(
+        self, image: Image.Image, *, job_name: str = "nobat-ticket", escpos: bytes | None = None
+    ) -> None:
         """Write <stem>.png and <stem>.bin; ``last_png`` tells the kiosk what to show."""
-        payload = encode_ticket(image)
-        self.send(payload, job_name=job_name)
+        self.send(escpos or encode_ticket(image), job_name=job_name)
         assert self.last_bin is not None
         self.last_png = self.last_bin.with_suffix(".png")
         image.save(self.last_png, optimize=False)

@@ -1,0 +1,85 @@
+"""Rendering in a child process: the same image and bytes as in-process, clear errors, a dead
+child replaced."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from printer_drivers import Paper, TicketRenderError, encode_ticket, render_ticket
+from printer_drivers.render_process import RenderProcess
+from tests.printer_drivers.conftest import PERSIAN_TICKET
+
+
+def ticket_data(**changes: Any) -> dict[str, Any]:
+    """PERSIAN_TICKET as the server sends it to print agents."""
+    return {
+        "office_name": PERSIAN_TICKET.office_name,
+        "service_name": PERSIAN_TICKET.service_name,
+        "number": PERSIAN_TICKET.number,
+        "people_ahead": PERSIAN_TICKET.people_ahead,
+        "estimate_minutes": list(PERSIAN_TICKET.estimate_minutes or ()),
+        "issued_at": PERSIAN_TICKET.issued_at.isoformat(),
+        "status_url": PERSIAN_TICKET.status_url,
+        "footer": PERSIAN_TICKET.footer,
+        "language": "fa",
+        **changes,
+    }
+
+
+@pytest.fixture
+def renderer() -> Iterator[RenderProcess]:
+    result = RenderProcess()
+    yield result
+    result.close()
+
+
+@pytest.mark.parametrize("paper", [Paper.MM80, Paper.MM58])
+def test_the_child_renders_and_encodes_the_very_ticket_made_in_process(renderer, paper):
+    image, escpos = renderer.render(ticket_data(), paper)
+    expected = render_ticket(PERSIAN_TICKET, paper)
+    assert (image.mode, image.size) == (expected.mode, expected.size)
+    assert image.tobytes() == expected.tobytes()
+    assert escpos == encode_ticket(expected)
+
+
+def test_a_ticket_that_cannot_be_rendered_is_a_render_error_and_the_child_goes_on(renderer):
+    with pytest.raises(TicketRenderError, match="people_ahead cannot be negative"):
+        renderer.render(ticket_data(people_ahead=-1))
+    with pytest.raises(TicketRenderError, match="KeyError"):
+        renderer.render({"number": "A-001"})
+    child = renderer._child
+    assert renderer.render(ticket_data()).image.size == render_ticket(PERSIAN_TICKET).size
+    assert renderer._child is child
+
+
+def test_a_killed_child_is_replaced_by_the_next_render(renderer):
+    renderer.render(ticket_data())
+    killed = renderer._child
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=5)
+    image = renderer.render(ticket_data(number="B-008")).image
+    expected = render_ticket(dataclasses.replace(PERSIAN_TICKET, number="B-008"))
+    assert image.tobytes() == expected.tobytes()
+    assert renderer._child is not killed and renderer._child.poll() is None
+
+
+def test_closing_stops_the_child_and_a_later_render_starts_another(renderer):
+    renderer.render(ticket_data())
+    child = renderer._child
+    renderer.close()
+    assert child.poll() is not None
+    assert renderer.render(ticket_data()).image.mode == "1"
+
+
+def test_a_broken_pipe_mid_render_is_retried_once_with_a_new_child(renderer):
+    renderer.render(ticket_data())
+    broken = renderer._child
+    broken.stdin.close()  # the next request cannot be written: as if the child had just died
+    assert renderer.render(ticket_data()).image.mode == "1"
+    assert renderer._child is not broken and broken.poll() is not None
