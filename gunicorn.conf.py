@@ -38,10 +38,13 @@ control_socket_disable = True
 
 
 def post_worker_init(_worker: object) -> None:
-    """Leave the loaded app out of the garbage collector's full passes.
+    """Leave the loaded app out of the garbage collector's passes, and pass less often.
 
     The app, its libraries and their caches are some 150,000 objects that live as
     long as the process; each full collection walked them all, pausing every
-    request and socket of the worker for 60–80 ms (docs/decisions.md).
+    request and socket of the worker for 60–80 ms. A young generation of 10,000
+    allocations instead of 700 cut the collector's time in a worker holding 1,000
+    screens by two thirds (docs/decisions.md).
     """
     gc.freeze()
+    gc.set_threshold(10_000, 10, 10)

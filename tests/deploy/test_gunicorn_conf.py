@@ -21,7 +21,8 @@ try:
 except ImportError:
     tree = None
 print(json.dumps({"worker_class": conf["worker_class"], "threads": conf.get("threads"),
-                  "greenlet_tree": tree, "frozen": gc.get_freeze_count()}))
+                  "greenlet_tree": tree, "frozen": gc.get_freeze_count(),
+                  "thresholds": gc.get_threshold()}))
 """
 
 
@@ -55,5 +56,7 @@ def test_threading_mode_gets_gthread_with_many_threads():
     assert conf["threads"] >= 256
 
 
-def test_a_worker_freezes_what_it_loaded_before_serving():
-    assert read_conf(None)["frozen"] > 1000
+def test_a_worker_freezes_what_it_loaded_and_collects_young_objects_less_often():
+    conf = read_conf(None)
+    assert conf["frozen"] > 1000
+    assert conf["thresholds"] == [10_000, 10, 10]
