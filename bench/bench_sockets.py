@@ -938,8 +938,9 @@ def report(data: dict[str, Any], started: float) -> dict[str, Any]:
                     "Per socket: from its websocket connect to its snapshot (including "
                     "retries). Storm: every socket disconnects, the servers release them, then "
                     "all reconnect at the same instant; 'all snapshots' is from that instant "
-                    f"to the last one. Errors: initial {initial.get('errors')}, storm "
-                    f"{storm.get('errors')}.",
+                    f"to the last one. Errors (of failed attempts, retried or not; an attempt "
+                    f"stalled for {sockets_client.ATTEMPT_SECONDS:g} s is retried): initial "
+                    f"{initial.get('errors')}, storm {storm.get('errors')}.",
                 ],
             },
         ],

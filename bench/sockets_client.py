@@ -49,6 +49,8 @@ import uvloop
 
 RETRIES = 6
 RETRY_DELAY = (0.2, 1.0)
+# As a Socket.IO client's connect timeout: an attempt that stalls is given up and retried.
+ATTEMPT_SECONDS = 15.0
 PATH = "/socket.io/?EIO=4&transport=websocket"
 
 
@@ -290,13 +292,14 @@ class Swarm:
             try:
                 if sem is not None:
                     async with sem:
-                        await self._connect_once(d, left)
+                        await self._connect_once(d, min(left, ATTEMPT_SECONDS))
                 else:
-                    await self._connect_once(d, left)
-                d.error = None
-                return
+                    await self._connect_once(d, min(left, ATTEMPT_SECONDS))
+                return  # d.error keeps why an earlier attempt failed
             except (OSError, ConnectionError, TimeoutError) as error:
                 d.error = f"{type(error).__name__}: {str(error)[:80]}"
+                if isinstance(error, TimeoutError):
+                    d.error += f"after {_stage(d)}"
                 if d.conn is not None:
                     conn, d.conn = d.conn, None
                     conn.close()
@@ -376,6 +379,15 @@ class Swarm:
 
     def _open(self) -> int:
         return sum(1 for d in self.displays if d.conn is not None and not d.conn.closed)
+
+
+def _stage(d: Display) -> str:
+    """How far a stalled attempt got: what the server answered last."""
+    if d.acked:
+        return "the connect ack, without a snapshot"
+    if d.opened:
+        return "the open packet, without the connect ack"
+    return "no open packet"
 
 
 def _cpu(t0: os.times_result, t1: os.times_result) -> float:
