@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +18,7 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server.engine.cache import cached
 from server.engine.clock import utcnow
 from server.engine.events import Actor
 from server.models import ApiToken, Role, TokenKind, User
@@ -109,29 +109,16 @@ _PRINCIPAL = (
 )
 
 
-# Every request presents its token. A valid one may be remembered for a few seconds
-# (``remember``; the app's TOKEN_CACHE_SECONDS), so that most requests skip the lookup;
-# revoking a token, disabling a user or changing a kiosk's printer then takes effect
-# within that time. Unknown secrets are never remembered.
-_principals: dict[tuple[str, str], tuple[float, Principal]] = {}
-
-
 def principal_for(session: Session, secret: str, *, remember: float = 0.0) -> Principal | None:
-    """The principal behind a presented secret, or None if unknown, revoked or disabled."""
+    """The principal behind a presented secret, or None if unknown, revoked or disabled.
+
+    Every request presents its token. A valid one may be remembered for ``remember``
+    seconds (the app's TOKEN_CACHE_SECONDS), so that most requests skip the lookup;
+    revoking a token, disabling a user or changing a kiosk's printer then takes
+    effect within that time. Unknown secrets are never remembered.
+    """
     digest = hash_token(secret)
-    key = (str(session.get_bind().url), digest)
-    cached = _principals.get(key)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < remember:
-        return cached[1]
-    principal = _look_up(session, digest)
-    if principal is None or remember <= 0:
-        _principals.pop(key, None)
-    else:
-        if len(_principals) > 10_000:  # only ever this process's own devices and staff
-            _principals.clear()
-        _principals[key] = (now, principal)
-    return principal
+    return cached(session, "principal", digest, remember, lambda: _look_up(session, digest))
 
 
 def _look_up(session: Session, digest: str) -> Principal | None:

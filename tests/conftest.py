@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base, make_engine, make_sessionmaker
-from server.engine import CollectingPublisher, EngineSettings, day, estimates, facts
+from server.engine import CollectingPublisher, EngineSettings, cache, day
 from server.extensions import db
 from server.models import Counter, Office, Role, TokenKind
 from tests import builders, services
@@ -48,9 +48,8 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
     """Process caches are keyed by database URL, which PostgreSQL tests reuse."""
-    estimates.forget_cache()
+    cache.forget()
     day.forget_sweeps()
-    facts.forget_cached()
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from server.engine.cache import cached
 from server.engine.facts import TicketFacts, counters, tickets
 from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
@@ -44,15 +44,18 @@ class Estimate:
     high: int
 
 
-_cache: dict[tuple[str, int], tuple[float, ServiceTime]] = {}
-
-
 def service_time(session: Session, service_id: int, settings: EngineSettings) -> ServiceTime:
     """Recent mean service time of a service (cached briefly: it moves slowly)."""
-    key = (str(session.get_bind().url), service_id)
-    cached = _cache.get(key)
-    if cached and time.monotonic() - cached[0] < settings.estimate_cache_seconds:
-        return cached[1]
+    return cached(
+        session,
+        "service-time",
+        service_id,
+        settings.estimate_cache_seconds,
+        lambda: _service_time(session, service_id, settings),
+    )
+
+
+def _service_time(session: Session, service_id: int, settings: EngineSettings) -> ServiceTime:
     rows = session.execute(
         select(Ticket.started_at, Ticket.finished_at)
         .where(Ticket.service_id == service_id, IS_DONE, Ticket.started_at.is_not(None))
@@ -62,21 +65,12 @@ def service_time(session: Session, service_id: int, settings: EngineSettings) ->
     durations = [(end - start).total_seconds() for start, end in rows]
     if len(durations) < settings.estimate_min_samples:
         default = float(settings.default_service_seconds)
-        result = ServiceTime(mean=default, stdev=default / 2, samples=len(durations))
-    else:
-        result = ServiceTime(
-            mean=statistics.fmean(durations),
-            stdev=statistics.stdev(durations),
-            samples=len(durations),
-        )
-    _cache[key] = (time.monotonic(), result)
-    return result
-
-
-def forget_cache() -> None:
-    """Drop cached service times and capacities (tests and benchmarks that rewrite history)."""
-    _cache.clear()
-    _capacities.clear()
+        return ServiceTime(mean=default, stdev=default / 2, samples=len(durations))
+    return ServiceTime(
+        mean=statistics.fmean(durations),
+        stdev=statistics.stdev(durations),
+        samples=len(durations),
+    )
 
 
 _ahead = tickets.c
@@ -118,7 +112,6 @@ def people_ahead(session: Session, ticket: TicketFacts) -> int:
 
 # Counters open and close a few times a day: a capacity a second or two old is as good.
 CAPACITY_CACHE_SECONDS = 2.0
-_capacities: dict[tuple[str, int], tuple[float, float]] = {}
 
 
 def capacity(session: Session, service_id: int, max_age: float = CAPACITY_CACHE_SECONDS) -> float:
@@ -127,16 +120,14 @@ def capacity(session: Session, service_id: int, max_age: float = CAPACITY_CACHE_
     Before any counter has opened, the counters that serve the service stand in,
     so a citizen arriving early still gets an estimate.
     """
-    key = (str(session.get_bind().url), service_id)
-    cached = _capacities.get(key)
-    if cached and time.monotonic() - cached[0] < max_age:
-        return cached[1]
+    return cached(session, "capacity", service_id, max_age, lambda: _capacity(session, service_id))
+
+
+def _capacity(session: Session, service_id: int) -> float:
     links = session.execute(_CAPACITY, {"service_id": service_id}).all()
     open_links = [tier for tier, state in links if state is CounterState.OPEN]
     tiers = open_links or [tier for tier, _state in links]
-    result = sum(1.0 / tier for tier in tiers)
-    _capacities[key] = (time.monotonic(), result)
-    return result
+    return sum(1.0 / tier for tier in tiers)
 
 
 def estimate(

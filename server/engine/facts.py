@@ -8,8 +8,6 @@ compiled, cached Core statement, and these run for every ticket.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from server.engine.cache import cached
 from server.engine.prepared import Prepared
 from server.models import Counter, CounterState, Office, Service, Ticket, TicketStatus
 
@@ -51,28 +50,8 @@ _OFFICE_BY_ID = _OFFICE.where(offices.c.id == bindparam("key"))
 
 
 # What every request reads and an administrator rarely changes (an office, the office
-# of a counter, the code of a service) is kept for a few seconds per process and
-# database: a change shows within that time.
+# of a counter, the code of a service) is kept for a few seconds (server/engine/cache.py).
 CACHE_SECONDS = 10.0
-_cache: dict[tuple[str, str, str | int], tuple[float, Any]] = {}
-
-
-def _cached(session: Session, kind: str, key: str | int, load: Callable[[], Any]) -> Any:
-    """``load()``, or what it gave less than CACHE_SECONDS ago (None is not kept)."""
-    cache_key = (str(session.get_bind().url), kind, key)
-    now = time.monotonic()
-    hit = _cache.get(cache_key)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    value = load()
-    if value is not None:
-        _cache[cache_key] = (now, value)
-    return value
-
-
-def forget_cached() -> None:
-    """Drop what is cached (tests and tools that rewrite offices, counters, services)."""
-    _cache.clear()
 
 
 OFFICE_CODE = re.compile(r"[a-z0-9_-]{1,32}")
@@ -82,13 +61,19 @@ def office_by_code(session: Session, code: str) -> OfficeFacts | None:
     """The office with this code, if any (a code no office can have is not looked up)."""
     if not OFFICE_CODE.fullmatch(code):
         return None
-    return _cached(session, "office-code", code, lambda: _office(session, _OFFICE_BY_CODE, code))
+    return cached(
+        session, "office-code", code, CACHE_SECONDS, lambda: _office(session, _OFFICE_BY_CODE, code)
+    )
 
 
 def office_by_id(session: Session, office_id: int) -> OfficeFacts:
     """The office with this id (which must exist)."""
-    office = _cached(
-        session, "office-id", office_id, lambda: _office(session, _OFFICE_BY_ID, office_id)
+    office = cached(
+        session,
+        "office-id",
+        office_id,
+        CACHE_SECONDS,
+        lambda: _office(session, _OFFICE_BY_ID, office_id),
     )
     if office is None:
         raise LookupError(f"no office {office_id}")
@@ -106,20 +91,22 @@ _COUNTER_OFFICE = select(counters.c.office_id).where(counters.c.id == bindparam(
 
 def service_code(session: Session, service_id: int) -> str:
     """The code of the service with this id (which must exist)."""
-    return _cached(
+    return cached(
         session,
         "service-code",
         service_id,
+        CACHE_SECONDS,
         lambda: session.execute(_SERVICE_CODE, {"id": service_id}).scalar_one(),
     )
 
 
 def counter_office(session: Session, counter_id: int) -> int | None:
     """The office of the counter with this id, if there is one."""
-    return _cached(
+    return cached(
         session,
         "counter-office",
         counter_id,
+        CACHE_SECONDS,
         lambda: session.execute(_COUNTER_OFFICE, {"id": counter_id}).scalar(),
     )
 
