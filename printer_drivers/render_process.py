@@ -59,15 +59,14 @@ class RenderProcess:
         """
         request = json.dumps({"ticket": data, "paper": int(paper)}).encode()
         with self._lock:
-            try:
-                header, parts = self._exchange(request)
-            except (OSError, EOFError, ValueError):
-                self._stop()
+            for attempt in (1, 2):
                 try:
                     header, parts = self._exchange(request)
+                    break
                 except (OSError, EOFError, ValueError) as error:
                     self._stop()
-                    raise TicketRenderError(f"the render process failed: {error}") from error
+                    if attempt == 2:
+                        raise TicketRenderError(f"the render process failed: {error}") from error
         if "error" in header:
             raise TicketRenderError(header["error"])
         raster, escpos = parts
@@ -112,8 +111,8 @@ class RenderProcess:
             child.wait()
 
 
-def _send(pipe: IO[bytes], body: bytes) -> None:
-    pipe.write(_LENGTH.pack(len(body)) + body)
+def _send(pipe: IO[bytes], *bodies: bytes) -> None:
+    pipe.write(b"".join(_LENGTH.pack(len(body)) + body for body in bodies))
     pipe.flush()
 
 
@@ -144,15 +143,12 @@ def _answer(request: bytes) -> list[bytes]:
 
 def main() -> None:
     """The child: answer requests until stdin closes."""
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            request = _receive(stdin)
+            request = _receive(sys.stdin.buffer)
         except EOFError:
             return
-        for part in _answer(request):
-            stdout.write(_LENGTH.pack(len(part)) + part)
-        stdout.flush()
+        _send(sys.stdout.buffer, *_answer(request))
 
 
 if __name__ == "__main__":

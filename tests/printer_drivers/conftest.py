@@ -16,6 +16,7 @@ import tty
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,6 +38,24 @@ PERSIAN_TICKET = TicketPrint(
     footer="از شکیبایی شما سپاسگزاریم",
     language="fa",
 )
+
+
+def ticket_data(**changes: Any) -> dict[str, Any]:
+    """PERSIAN_TICKET as the server sends it to print agents (and to its render process)."""
+    return {
+        "office_name": PERSIAN_TICKET.office_name,
+        "service_name": PERSIAN_TICKET.service_name,
+        "number": PERSIAN_TICKET.number,
+        "people_ahead": PERSIAN_TICKET.people_ahead,
+        "estimate_minutes": list(PERSIAN_TICKET.estimate_minutes or ()),
+        "issued_at": PERSIAN_TICKET.issued_at.isoformat(),
+        "status_url": PERSIAN_TICKET.status_url,
+        "footer": PERSIAN_TICKET.footer,
+        "language": "fa",
+        **changes,
+    }
+
+
 ENGLISH_TICKET = dataclasses.replace(
     PERSIAN_TICKET,
     office_name="Pishkhan Government Services Office, Amol",

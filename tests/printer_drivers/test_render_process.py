@@ -7,29 +7,12 @@ import dataclasses
 import os
 import signal
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from printer_drivers import Paper, TicketRenderError, encode_ticket, render_ticket
 from printer_drivers.render_process import RenderProcess
-from tests.printer_drivers.conftest import PERSIAN_TICKET
-
-
-def ticket_data(**changes: Any) -> dict[str, Any]:
-    """PERSIAN_TICKET as the server sends it to print agents."""
-    return {
-        "office_name": PERSIAN_TICKET.office_name,
-        "service_name": PERSIAN_TICKET.service_name,
-        "number": PERSIAN_TICKET.number,
-        "people_ahead": PERSIAN_TICKET.people_ahead,
-        "estimate_minutes": list(PERSIAN_TICKET.estimate_minutes or ()),
-        "issued_at": PERSIAN_TICKET.issued_at.isoformat(),
-        "status_url": PERSIAN_TICKET.status_url,
-        "footer": PERSIAN_TICKET.footer,
-        "language": "fa",
-        **changes,
-    }
+from tests.printer_drivers.conftest import PERSIAN_TICKET, ticket_data
 
 
 @pytest.fixture

@@ -18,23 +18,12 @@ import socketio
 from kiosk.agent import Agent, main
 from kiosk.agent_jobs import expired
 from printer_drivers import PrinterStatus, TicketPrint, open_printer
-from tests.printer_drivers.conftest import PERSIAN_TICKET
+from tests.printer_drivers.conftest import PERSIAN_TICKET, ticket_data
 
 
 def job(job_id: int = 1, expires_in: float = 60, **ticket: Any) -> dict[str, Any]:
     """A ``print`` event as the server sends it."""
-    data = {
-        "office_name": PERSIAN_TICKET.office_name,
-        "service_name": PERSIAN_TICKET.service_name,
-        "number": PERSIAN_TICKET.number,
-        "people_ahead": 3,
-        "estimate_minutes": [10, 15],
-        "issued_at": PERSIAN_TICKET.issued_at.isoformat(),
-        "status_url": PERSIAN_TICKET.status_url,
-        "footer": "",
-        "language": "fa",
-        **ticket,
-    }
+    data = ticket_data(**{"footer": "", **ticket})
     deadline = datetime.now(UTC) + timedelta(seconds=expires_in)
     return {"job": job_id, "ticket": data, "expires_at": deadline.isoformat()}
 
