@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
 from printer_drivers.render_process import RenderProcess
 from server.engine.clock import utcnow, zone
-from server.engine.estimates import estimate, people_ahead
 from server.engine.facts import TicketFacts, ticket_by_id
+from server.engine.tickets import Issued, where_it_stands
 from server.extensions import db
-from server.models import ApiToken, Office, PrintJob, PrintState, Service, TicketStatus
+from server.models import ApiToken, Office, PrintJob, PrintState, Service
 
 log = logging.getLogger(__name__)
 
@@ -83,24 +83,32 @@ def job_view(job: PrintJob) -> dict[str, Any]:
     }
 
 
-def print_data(session: Session, ticket_id: int, status_url: str, language: str) -> dict[str, Any]:
-    """What a printed ticket shows, as JSON-ready data (an agent renders it itself)."""
-    ticket = ticket_by_id(session, ticket_id)
+def print_data(
+    session: Session,
+    ticket_id: int,
+    status_url: str,
+    language: str,
+    stands: Issued | None = None,
+) -> dict[str, Any]:
+    """What a printed ticket shows, as JSON-ready data (an agent renders it itself).
+
+    ``stands``: where the ticket stands, when the caller has just worked it out (issue).
+    """
+    if stands is None:
+        settings = current_app.extensions["nobat.engine_settings"]
+        stands = where_it_stands(session, ticket_by_id(session, ticket_id), settings)
+    ticket, found = stands.ticket, stands.estimate
     office_fa, office_en, service_fa, service_en = session.execute(
         select(Office.name_fa, Office.name_en, Service.name_fa, Service.name_en)
         .join(Service, Service.office_id == Office.id)
         .where(Service.id == ticket.service_id)
     ).one()
     fa = language == "fa"
-    waiting = ticket.status is TicketStatus.WAITING
-    ahead = people_ahead(session, ticket) if waiting else 0
-    settings = current_app.extensions["nobat.engine_settings"]
-    found = estimate(session, ticket.service_id, ahead, settings) if waiting else None
     return {
         "office_name": office_fa if fa else office_en,
         "service_name": service_fa if fa else service_en,
         "number": ticket.number,
-        "people_ahead": ahead,
+        "people_ahead": stands.ahead,
         # Whole minutes, rounded outwards: the range must contain the estimate.
         "estimate_minutes": [found.low // 60, -(-found.high // 60)] if found else None,
         "issued_at": ticket.issued_at.astimezone(zone(ticket.timezone)).isoformat(),
@@ -195,11 +203,11 @@ class PrintService:
         self.pool.shutdown(wait=True)
         self.renderer.close()
 
-    def dispatch(self, job_id: int, status_url: str) -> None:
+    def dispatch(self, job_id: int, status_url: str, stands: Issued | None = None) -> None:
         """Send a committed job on its way: to the agent, or to the server's own printer."""
         session = db.session
         job = session.get(PrintJob, job_id)
-        data = print_data(session, job.ticket_id, status_url, job.language)
+        data = print_data(session, job.ticket_id, status_url, job.language, stands)
         if job.printer != AGENT:
             self.pool.submit(self._print_here, job.id, job.printer, job.created_at, data)
             return
@@ -250,6 +258,6 @@ def init_app(app: Flask, notify: Callable[[int | None, str, dict[str, Any]], Non
     app.extensions["nobat.printing"] = PrintService(app, notify)
 
 
-def dispatch(job_id: int, status_url: str) -> None:
+def dispatch(job_id: int, status_url: str, stands: Issued | None = None) -> None:
     """Send a committed job on its way (see :meth:`PrintService.dispatch`)."""
-    current_app.extensions["nobat.printing"].dispatch(job_id, status_url)
+    current_app.extensions["nobat.printing"].dispatch(job_id, status_url, stands)

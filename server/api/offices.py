@@ -120,7 +120,7 @@ def _issue(
     payload = present.ticket(issued)
     session().commit()
     if job_id is not None:
-        printing.dispatch(job_id, payload["status_url"])
+        printing.dispatch(job_id, payload["status_url"], issued)
         payload["print"] = printing.job_view(session().get(PrintJob, job_id))
     return payload
 
