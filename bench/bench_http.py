@@ -9,8 +9,8 @@ loopback port and measures, with 1 and with 8 concurrent clients:
 
 - ``GET /api/v1/health`` (no database: the ceiling of the stack),
 - ``POST /api/v1/offices/amol/tickets`` with a kiosk token, services in turn: the
-  default kiosk (its tickets print on the embedded preview printer, rendered in a
-  thread of the server) and, with 8 clients only, a kiosk of ``--printer none``,
+  default kiosk (its tickets print on the embedded preview printer, rendered in the
+  server's render process) and, with 8 clients only, a kiosk of ``--printer none``,
 - ``POST /api/v1/counters/{id}/next``, each client a clerk at their own counter,
   on a queue topped up before each part of the phase so that clerks do not run
   dry (204s are counted) while the queue stays about as deep as a busy office's.
@@ -863,8 +863,9 @@ def report(results: dict[str, Any], notes: list[str]) -> dict[str, Any]:
                     "for the others); 204s (nothing waiting) are counted apart.",
                     "GET health = GET /api/v1/health (no database); POST tickets = POST "
                     "/api/v1/offices/amol/tickets with a kiosk token from `nobat token create "
-                    "--device kiosk` (its default printer is the embedded preview printer, which "
-                    "renders every ticket to a PNG in a thread of the server) or from the same "
+                    "--device kiosk` (its default printer is the embedded preview printer: each "
+                    "ticket is rendered, encoded and drawn as a PNG in the server's render "
+                    "process, and the server writes the files) or from the same "
                     "with `--printer none`; next = POST /api/v1/counters/{id}/next, clerk N at "
                     "counter N. Targets use the default kiosk.",
                     "Order: health, issue without printing, next, issue with printing (its "

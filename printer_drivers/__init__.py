@@ -8,7 +8,7 @@ Imports nothing from the server: the kiosk and the print agent both use it.
 """
 
 from .drivers import DRIVERS, Driver, open_printer
-from .encode import encode_ticket
+from .encode import Rendered, encode_png, encode_ticket
 from .errors import (
     FontNotFoundError,
     PaperOut,
@@ -39,10 +39,12 @@ __all__ = [
     "PrinterOffline",
     "PrinterStatus",
     "PrinterTimeout",
+    "Rendered",
     "TicketPrint",
     "TicketRenderError",
     "TicketRenderer",
     "choose_layout",
+    "encode_png",
     "encode_ticket",
     "open_printer",
     "render_ticket",

@@ -1,6 +1,7 @@
 """Rendering in a child process, so that the process serving requests never waits on it.
 
-A ticket takes about 20 ms of CPU to render and encode as ESC/POS. Done in a thread
+A ticket takes about 20 ms of CPU to render and encode as ESC/POS, and 1.5 ms more as
+the PNG the preview printer keeps. Done in a thread
 of the server, that CPU time holds the GIL, and every request and socket of the
 process waits for it in slices of 5 ms. On PostgreSQL, where each query hands the
 GIL back and forth, 8 kiosks with a server-driven printer then issued 25 tickets/s
@@ -10,9 +11,9 @@ releases the GIL for.
 
 The child reads requests on stdin and answers on stdout, each a 4-byte length and a
 body. A request is JSON ``{"ticket": <TicketPrint data>, "paper": <dots>}``; an
-answer is JSON ``{"size": [w, h]}`` followed by the mode '1' raster and the ESC/POS
-job, or ``{"error": message}``. The child exits when its stdin closes, so it never outlives
-the process that started it.
+answer is JSON ``{"size": [w, h]}`` followed by the mode '1' raster, the ESC/POS
+job and the PNG, or ``{"error": message}``. The child exits when its stdin closes,
+so it never outlives the process that started it.
 """
 
 from __future__ import annotations
@@ -24,23 +25,16 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from PIL import Image
 
-from .encode import encode_ticket
+from .encode import Rendered
 from .errors import TicketRenderError
 from .render import render_ticket
 from .ticket import Paper, TicketPrint
 
 _LENGTH = struct.Struct(">I")
-
-
-class Rendered(NamedTuple):
-    """A ticket ready for any driver: its image and its ESC/POS job."""
-
-    image: Image.Image
-    escpos: bytes
 
 
 class RenderProcess:
@@ -51,7 +45,7 @@ class RenderProcess:
         self._child: subprocess.Popen[bytes] | None = None
 
     def render(self, data: Mapping[str, Any], paper: Paper | int = Paper.MM80) -> Rendered:
-        """``data`` (as the server sends print agents), ``paper`` dots wide, image and job.
+        """``data`` (as the server sends print agents), ``paper`` dots wide, in every form.
 
         Raises :class:`TicketRenderError` for a ticket that cannot be rendered, and
         when the child fails twice in a row (it is restarted once: rendering has no
@@ -69,8 +63,9 @@ class RenderProcess:
                         raise TicketRenderError(f"the render process failed: {error}") from error
         if "error" in header:
             raise TicketRenderError(header["error"])
-        raster, escpos = parts
-        return Rendered(Image.frombytes("1", tuple(header["size"]), raster), escpos)
+        raster, escpos, png = parts
+        image = Image.frombytes("1", tuple(header["size"]), raster)
+        return Rendered(image, escpos=escpos, png=png)
 
     def close(self) -> None:
         """Stop the child (it is started again by the next render)."""
@@ -82,7 +77,7 @@ class RenderProcess:
         assert child.stdin is not None and child.stdout is not None
         _send(child.stdin, request)
         header = json.loads(_receive(child.stdout))
-        parts = [_receive(child.stdout) for _ in range(2)] if "size" in header else []
+        parts = [_receive(child.stdout) for _ in range(3)] if "size" in header else []
         return header, parts
 
     def _started(self) -> subprocess.Popen[bytes]:
@@ -138,7 +133,8 @@ def _answer(request: bytes) -> list[bytes]:
         image = render_ticket(TicketPrint.from_data(body["ticket"]), int(body["paper"]))
     except (TicketRenderError, ValueError, KeyError, TypeError) as error:
         return [json.dumps({"error": f"{type(error).__name__}: {error}"}).encode()]
-    return [json.dumps({"size": image.size}).encode(), image.tobytes(), encode_ticket(image)]
+    forms = Rendered(image)
+    return [json.dumps({"size": image.size}).encode(), image.tobytes(), forms.escpos, forms.png]
 
 
 def main() -> None:

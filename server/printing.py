@@ -15,20 +15,22 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
 from printer_drivers.render_process import RenderProcess
 from server.engine.clock import utcnow, zone
-from server.engine.facts import TicketFacts, ticket_by_id
+from server.engine.facts import TicketFacts, office_by_id, service_names, ticket_by_id
+from server.engine.prepared import Prepared
 from server.engine.tickets import Issued, where_it_stands
 from server.extensions import db
-from server.models import ApiToken, Office, PrintJob, PrintState, Service
+from server.models import ApiToken, PrintJob, PrintState
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,36 @@ def kiosk_printer(configured: str | None) -> str:
     return configured or current_app.config["DEFAULT_PRINTER"]
 
 
+class Order(NamedTuple):
+    """A job and what its ticket shows, gathered in the transaction that creates the job.
+
+    After the commit, :func:`dispatch` sends it on without touching the database again.
+    """
+
+    job: PrintJob
+    data: dict[str, Any]
+
+
+_INSERT_JOB = Prepared(insert(PrintJob.__table__).returning(PrintJob.__table__.c.id))
+
+
+def _columns(job: PrintJob) -> dict[str, Any]:
+    return {c.key: getattr(job, c.key) for c in PrintJob.__table__.c if c.key != "id"}
+
+
 def create_job(
     session: Session,
     ticket: TicketFacts,
     kiosk_token_id: int | None,
     printer: str,
-    language: str = "fa",
-) -> int:
-    """A pending job for ``ticket``, in the caller's transaction (a ticket never lacks its job)."""
+    language: str,
+    status_url: str,
+    stands: Issued | None = None,
+) -> Order:
+    """A pending job for ``ticket``, in the caller's transaction (a ticket never lacks its job).
+
+    ``stands``: where the ticket stands, when the caller has just worked it out (issue).
+    """
     now = utcnow()
     job = PrintJob(
         office_id=ticket.office_id,
@@ -62,9 +86,13 @@ def create_job(
         created_at=now,
         updated_at=now,
     )
-    session.add(job)
-    session.flush()
-    return job.id
+    if printer == AGENT and not agent_alive(session, kiosk_token_id):
+        # Still pending: an agent that comes back in time prints it.
+        job.reason, job.message = "agent_not_connected", "the print agent is not connected"
+    # One prepared INSERT: the ORM's flush of the same row cost more than the rest of the job.
+    # ``job`` stays out of the session, a record of what was stored.
+    job.id = _INSERT_JOB.scalar(session, _columns(job))
+    return Order(job, print_data(session, ticket.id, status_url, language, stands))
 
 
 def job_view(job: PrintJob) -> dict[str, Any]:
@@ -98,15 +126,12 @@ def print_data(
         settings = current_app.extensions["nobat.engine_settings"]
         stands = where_it_stands(session, ticket_by_id(session, ticket_id), settings)
     ticket, found = stands.ticket, stands.estimate
-    office_fa, office_en, service_fa, service_en = session.execute(
-        select(Office.name_fa, Office.name_en, Service.name_fa, Service.name_en)
-        .join(Service, Service.office_id == Office.id)
-        .where(Service.id == ticket.service_id)
-    ).one()
+    office = office_by_id(session, ticket.office_id)
+    service = service_names(session, ticket.service_id)
     fa = language == "fa"
     return {
-        "office_name": office_fa if fa else office_en,
-        "service_name": service_fa if fa else service_en,
+        "office_name": office.name_fa if fa else office.name_en,
+        "service_name": service.name_fa if fa else service.name_en,
         "number": ticket.number,
         "people_ahead": stands.ahead,
         # Whole minutes, rounded outwards: the range must contain the estimate.
@@ -119,8 +144,13 @@ def print_data(
     }
 
 
+@lru_cache(maxsize=8)
 def printed_labels(language: str) -> dict[str, str]:
-    """The ticket's printed wording, through the catalogs like every other text."""
+    """The ticket's printed wording, through the catalogs like every other text.
+
+    Kept per language: the catalogs are compiled at install time and never change
+    while the server runs, and switching locale costs more than the rest of a job.
+    """
     with force_locale(language):
         return {
             "your_number": gettext("Your number"),
@@ -203,11 +233,9 @@ class PrintService:
         self.pool.shutdown(wait=True)
         self.renderer.close()
 
-    def dispatch(self, job_id: int, status_url: str, stands: Issued | None = None) -> None:
+    def dispatch(self, order: Order) -> None:
         """Send a committed job on its way: to the agent, or to the server's own printer."""
-        session = db.session
-        job = session.get(PrintJob, job_id)
-        data = print_data(session, job.ticket_id, status_url, job.language, stands)
+        job, data = order
         if job.printer != AGENT:
             self.pool.submit(self._print_here, job.id, job.printer, job.created_at, data)
             return
@@ -216,10 +244,7 @@ class PrintService:
             "print",
             {"job": job.id, "ticket": data, "expires_at": deadline(job)},
         )
-        if not agent_alive(session, job.kiosk_token_id):
-            # Still pending: an agent that comes back in time prints it.
-            job.reason, job.message = "agent_not_connected", "the print agent is not connected"
-            session.commit()
+        if job.reason == "agent_not_connected":
             self.notify(job.kiosk_token_id, "print_status", job_view(job))
 
     def _print_here(
@@ -243,7 +268,7 @@ class PrintService:
             printer = open_printer(printer_url, preview_dir=previews)
             with printer:
                 ticket = self.renderer.render(data, Paper.MM80)
-                printer.print_ticket(ticket.image, job_name=data["number"], escpos=ticket.escpos)
+                printer.print_ticket(ticket, job_name=data["number"])
         except PrinterError as error:
             return (PrintState.FAILED, error.code, str(error))
         except TicketRenderError as error:
@@ -258,6 +283,6 @@ def init_app(app: Flask, notify: Callable[[int | None, str, dict[str, Any]], Non
     app.extensions["nobat.printing"] = PrintService(app, notify)
 
 
-def dispatch(job_id: int, status_url: str, stands: Issued | None = None) -> None:
+def dispatch(order: Order) -> None:
     """Send a committed job on its way (see :meth:`PrintService.dispatch`)."""
-    current_app.extensions["nobat.printing"].dispatch(job_id, status_url, stands)
+    current_app.extensions["nobat.printing"].dispatch(order)

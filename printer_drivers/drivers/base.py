@@ -13,7 +13,7 @@ from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from PIL import Image
 
-from ..encode import encode_ticket
+from ..encode import Rendered
 from ..errors import PaperOut, PrinterError, PrinterNotFound, PrinterOffline, PrinterTimeout
 from ..status import QUERY_PAPER, QUERY_PRINTER, PrinterStatus, decode_status, is_status_byte
 from .url import DEFAULT_TIMEOUT, PrinterUrl
@@ -47,13 +47,13 @@ class Driver(ABC):
         """Where this driver prints, for messages and logs."""
 
     def print_ticket(
-        self, image: Image.Image, *, job_name: str = "nobat-ticket", escpos: bytes | None = None
+        self, ticket: Image.Image | Rendered, *, job_name: str = "nobat-ticket"
     ) -> None:
         """Print a rendered ticket as a raster, feed and cut; raise a PrinterError on failure.
 
-        ``escpos`` is the image's job when already encoded (by a render process).
+        ``ticket`` is its image, or a :class:`Rendered` whose forms a render process made.
         """
-        self.send(escpos or encode_ticket(image), job_name=job_name)
+        self.send(Rendered.of(ticket).escpos, job_name=job_name)
 
     @abstractmethod
     def send(self, payload: bytes, *, job_name: str = "nobat-ticket") -> None:

@@ -13,7 +13,7 @@ from escpos.escpos import Escpos
 from escpos.printer import Dummy, File
 from PIL import Image
 
-from ..encode import encode_ticket
+from ..encode import Rendered
 from ..errors import PrinterConfigError, PrinterOffline
 from ..status import PrinterStatus
 from .base import Driver, EscposDriver
@@ -134,25 +134,28 @@ class PreviewDriver(Driver):
         return f"preview://{self.directory}"
 
     def print_ticket(
-        self, image: Image.Image, *, job_name: str = "nobat-ticket", escpos: bytes | None = None
+        self, ticket: Image.Image | Rendered, *, job_name: str = "nobat-ticket"
     ) -> None:
         """Write <stem>.png and <stem>.bin; ``last_png`` tells the kiosk what to show."""
-        self.send(escpos or encode_ticket(image), job_name=job_name)
+        rendered = Rendered.of(ticket)
+        self.send(rendered.escpos, job_name=job_name)
         assert self.last_bin is not None
-        self.last_png = self.last_bin.with_suffix(".png")
-        image.save(self.last_png, optimize=False)
+        self.last_png = self._write(self.last_bin.with_suffix(".png"), rendered.png)
 
     def send(self, payload: bytes, *, job_name: str = "nobat-ticket") -> None:
         """Write the raw ESC/POS job next to where its preview goes."""
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", job_name).strip("._") or "ticket"
         path = self.directory / f"{stamp}-{next(self._sequence):04d}-{safe}.bin"
+        self.last_bin = self._write(path, payload)
+
+    def _write(self, path: Path, payload: bytes) -> Path:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             path.write_bytes(payload)
         except OSError as exc:
             raise PrinterOffline(f"{self.target}: cannot write the preview ({exc})") from exc
-        self.last_bin = path
+        return path
 
     def status(self) -> PrinterStatus:
         """A writable (or creatable) directory never runs out of paper."""

@@ -110,18 +110,24 @@ def _issue(
         )
         payload["print"] = printing.job_view(job) if job else None
         return payload
-    job_id = None
+    payload = present.ticket(issued)
+    order = None
     if principal.caller is Caller.KIOSK:
         printer = printing.kiosk_printer(principal.printer)
         if printer != printing.NO_PRINTER:
-            job_id = printing.create_job(
-                session(), issued.ticket, principal.token_id, printer, body["language"]
+            order = printing.create_job(
+                session(),
+                issued.ticket,
+                principal.token_id,
+                printer,
+                body["language"],
+                payload["status_url"],
+                issued,
             )
-    payload = present.ticket(issued)
     session().commit()
-    if job_id is not None:
-        printing.dispatch(job_id, payload["status_url"], issued)
-        payload["print"] = printing.job_view(session().get(PrintJob, job_id))
+    if order is not None:
+        printing.dispatch(order)
+        payload["print"] = printing.job_view(order.job)
     return payload
 
 

@@ -72,11 +72,15 @@ class Reprint(MethodView):
         )
         if last is None:
             abort(409, message=gettext("this ticket was not issued at a kiosk with a printer"))
-        facts = ticket_by_id(session(), ticket)
-        job_id = printing.create_job(
-            session(), facts, last.kiosk_token_id, last.printer, last.language
+        token = session().scalar(select(Ticket.public_token).where(Ticket.id == ticket))
+        order = printing.create_job(
+            session(),
+            ticket_by_id(session(), ticket),
+            last.kiosk_token_id,
+            last.printer,
+            last.language,
+            f"{request.url_root}t/{token}",
         )
         session().commit()
-        token = session().scalar(select(Ticket.public_token).where(Ticket.id == ticket))
-        printing.dispatch(job_id, f"{request.url_root}t/{token}")
-        return printing.job_view(session().get(PrintJob, job_id))
+        printing.dispatch(order)
+        return printing.job_view(order.job)

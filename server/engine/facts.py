@@ -85,18 +85,27 @@ def _office(session: Session, query: Select, key: str | int) -> OfficeFacts | No
     return OfficeFacts(*row) if row else None
 
 
-_SERVICE_CODE = select(services.c.code).where(services.c.id == bindparam("id"))
+_SERVICE_NAMES = select(services.c.code, services.c.name_fa, services.c.name_en).where(
+    services.c.id == bindparam("id")
+)
 _COUNTER_OFFICE = select(counters.c.office_id).where(counters.c.id == bindparam("id"))
 
 
-def service_code(session: Session, service_id: int) -> str:
-    """The code of the service with this id (which must exist)."""
+@dataclass(frozen=True)
+class ServiceNames:
+    code: str
+    name_fa: str
+    name_en: str
+
+
+def service_names(session: Session, service_id: int) -> ServiceNames:
+    """The code and names of the service with this id (which must exist)."""
     return cached(
         session,
-        "service-code",
+        "service-names",
         service_id,
         CACHE_SECONDS,
-        lambda: session.execute(_SERVICE_CODE, {"id": service_id}).scalar_one(),
+        lambda: ServiceNames(*session.execute(_SERVICE_NAMES, {"id": service_id}).one()),
     )
 
 
@@ -218,7 +227,7 @@ def ticket_at_counter(
     RETURNING), without reading it again."""
     return TicketFacts(
         *row,
-        service_code=service_code(session, row.service_id),
+        service_code=service_names(session, row.service_id).code,
         timezone=office.timezone,
         counter_name=counter.name,
         counter_number=counter.number,

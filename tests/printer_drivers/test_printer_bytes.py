@@ -125,7 +125,7 @@ def test_preview_writes_a_png_and_the_raw_bytes(tmp_path, persian_ticket, escpos
     assert [p.stem for p in pngs] == [b.stem for b in bins] and len(pngs) == 1
     assert printer.last_png == pngs[0] and pngs[0].stem.endswith("B-007")
     with Image.open(pngs[0]) as saved:
-        assert saved.size == image.size
+        assert saved.mode == "1" and saved.tobytes() == image.tobytes()
     assert_raster_only(bins[0].read_bytes(), escpos_parser, 576)
 
 

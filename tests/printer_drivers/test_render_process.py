@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from printer_drivers import Paper, TicketRenderError, encode_ticket, render_ticket
+from printer_drivers import (
+    Paper,
+    TicketRenderError,
+    encode_png,
+    encode_ticket,
+    open_printer,
+    render_ticket,
+)
 from printer_drivers.render_process import RenderProcess
 from tests.printer_drivers.conftest import PERSIAN_TICKET, ticket_data
 
@@ -24,11 +31,24 @@ def renderer() -> Iterator[RenderProcess]:
 
 @pytest.mark.parametrize("paper", [Paper.MM80, Paper.MM58])
 def test_the_child_renders_and_encodes_the_very_ticket_made_in_process(renderer, paper):
-    image, escpos = renderer.render(ticket_data(), paper)
+    rendered = renderer.render(ticket_data(), paper)
     expected = render_ticket(PERSIAN_TICKET, paper)
-    assert (image.mode, image.size) == (expected.mode, expected.size)
-    assert image.tobytes() == expected.tobytes()
-    assert escpos == encode_ticket(expected)
+    assert (rendered.image.mode, rendered.image.size) == (expected.mode, expected.size)
+    assert rendered.image.tobytes() == expected.tobytes()
+    assert rendered.__dict__.keys() >= {"escpos", "png"}  # made in the child, not here
+    assert rendered.escpos == encode_ticket(expected)
+    assert rendered.png == encode_png(expected)
+
+
+def test_drivers_send_the_forms_the_child_made(renderer, tmp_path):
+    rendered = renderer.render(ticket_data())
+    dummy = open_printer("dummy://")
+    dummy.print_ticket(rendered)
+    assert dummy.jobs == [rendered.escpos]
+    preview = open_printer("preview://", preview_dir=tmp_path)
+    preview.print_ticket(rendered, job_name="B-007")
+    assert preview.last_png.read_bytes() == rendered.png
+    assert preview.last_bin.read_bytes() == rendered.escpos
 
 
 def test_a_ticket_that_cannot_be_rendered_is_a_render_error_and_the_child_goes_on(renderer):
