@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 from server.engine import lifecycle
 from server.engine.facts import TICKET_COLUMNS, CounterFacts, tickets
@@ -77,38 +78,26 @@ def claim_next(
 
     Returns its :data:`~server.engine.facts.TICKET_COLUMNS` as called, or None.
     """
-    statement = _claim_statement(routing.order(counter, priority_bound))
+    statement = _claim_statement(
+        routing.order(counter, priority_bound), session.get_bind().dialect.name
+    )
     return statement.first(
         session, {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
     )
 
 
-_statements: dict[int, Prepared] = {}
+_statements: dict[tuple[int, str], Prepared] = {}
 
 
-def _claim_statement(order: Sequence[ColumnElement]) -> Prepared:
+def _claim_statement(order: Sequence[ColumnElement], dialect: str) -> Prepared:
     """The claim for one ordering, built once (policies return the same order objects)."""
-    key = id(order)
+    key = (id(order), dialect)
     if key not in _statements:
-        candidate = (
-            select(tickets.c.id)
-            .join(
-                links,
-                (links.c.service_id == tickets.c.service_id)
-                & (links.c.counter_id == bindparam("counter")),
-            )
-            .where(IS_WAITING, tickets.c.business_date == bindparam("day"))
-            .order_by(*order)
-            .limit(1)
-            .with_for_update(skip_locked=True, of=tickets)
-            # The subquery reads tickets itself; it must not correlate to the UPDATE's table.
-            .correlate(None)
-            .scalar_subquery()
-        )
+        best = _best_head(order) if dialect == "sqlite" else _best_waiting(order)
         called = lifecycle.target(TicketStatus.WAITING, lifecycle.Action.CALL)
         _statements[key] = Prepared(
             update(tickets)
-            .where(tickets.c.id == candidate, IS_WAITING)
+            .where(tickets.c.id == best, IS_WAITING)
             .values(
                 status=called,
                 called_at=bindparam("now"),
@@ -118,3 +107,70 @@ def _claim_statement(order: Sequence[ColumnElement]) -> Prepared:
             .returning(*TICKET_COLUMNS)
         )
     return _statements[key]
+
+
+def _best_waiting(order: Sequence[ColumnElement]) -> ScalarSelect:
+    """The best of every waiting ticket the counter serves, passing over those locked.
+
+    PostgreSQL's ``SKIP LOCKED`` passes over a ticket another clerk is claiming to the
+    next in order, which may be the next of the same service: only the full ordering has it.
+    """
+    return (
+        select(tickets.c.id)
+        .join(
+            links,
+            (links.c.service_id == tickets.c.service_id)
+            & (links.c.counter_id == bindparam("counter")),
+        )
+        .where(IS_WAITING, tickets.c.business_date == bindparam("day"))
+        .order_by(*order)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=tickets)
+        # The subquery reads tickets itself; it must not correlate to the UPDATE's table.
+        .correlate(None)
+        .scalar_subquery()
+    )
+
+
+def _best_head(order: Sequence[ColumnElement]) -> ScalarSelect:
+    """The best of the first waiting tickets of each service, priority and ordinary apart.
+
+    In any policy's order the best ticket is the first of its own (service, priority)
+    group in queue order, so ordering these few heads gives the answer of ordering every
+    waiting ticket, and each head is one seek in ``ix_tickets_waiting``. Ordering every
+    waiting ticket made SQLite sort the whole queue on each call (1.3 ms with 5,000
+    waiting against 0.7 ms with 25). On SQLite the transaction holds the write lock, so
+    no head can be taken by another clerk meanwhile.
+    """
+    own = links.alias("own")
+
+    def heads(priority: bool) -> Select:
+        first = (
+            select(tickets.c.id)
+            .where(
+                tickets.c.service_id == own.c.service_id,
+                tickets.c.business_date == bindparam("day"),
+                tickets.c.priority == priority,
+                IS_WAITING,
+            )
+            .order_by(tickets.c.queued_at, tickets.c.id)
+            .limit(1)
+            .correlate(own)
+            .scalar_subquery()
+        )
+        return (
+            select(own.c.tier, tickets.c.id, tickets.c.priority, tickets.c.queued_at)
+            .select_from(own.join(tickets, tickets.c.id == first))
+            .where(own.c.counter_id == bindparam("counter"))
+        )
+
+    found = union_all(heads(True), heads(False)).subquery("heads")
+    # The policy orders by the counter's links and the tickets; here those are the heads'.
+    in_heads = ClauseAdapter(found, equivalents={links.c.tier: {own.c.tier}})
+    return (
+        select(found.c.id)
+        .order_by(*(in_heads.traverse(term) for term in order))
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -109,3 +110,43 @@ def test_call_next_with_nothing_waiting_still_finishes_the_current_ticket(sessio
     assert call(session, amol.counters[0].id) is None
     assert engine.ticket_by_id(session, only.id).status.value == "done"
     assert engine.current_ticket(session, amol.counters[0].id) is None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("policy", ["tiered", "fifo"])
+def test_a_mixed_queue_is_called_in_exactly_the_policys_order(session, seed, policy):
+    """Whatever the mix of services, tiers and priorities, each call takes the ticket a plain
+    sort by (tier, priority within the starvation bound, queue time) puts first."""
+    bound = 2
+    tiers = {"insurance": 1, "civil": 1, "post": 2}
+    letters = (("insurance", "A"), ("civil", "B"), ("post", "C"), ("tax", "D"))
+    office = builders.office(session, services=letters)
+    office.routing_policy = policy
+    counter = builders.counter(session, office, 1, tiers)  # tax is not served here
+    session.commit()
+    rng = random.Random(seed)
+    waiting = []  # (tier, priority, id): ids grow with queue time
+    for _ in range(40):
+        service, priority = rng.choice(letters)[0], rng.random() < 0.3
+        ticket = issue(session, office, service, priority=priority)
+        if service in tiers:
+            waiting.append((tiers[service], priority, ticket.id))
+
+    streak, expected = 0, []
+    while waiting:
+        priority_first = policy == "tiered" and streak < bound
+        ignore_priority = policy == "fifo"
+        best = min(
+            waiting,
+            key=lambda t: (t[0], False if ignore_priority else t[1] != priority_first, t[2]),
+        )
+        waiting.remove(best)
+        expected.append(best[2])
+        streak = streak + 1 if best[1] else 0
+    settings = EngineSettings(priority_bound=bound, estimate_cache_seconds=0)
+    called = []
+    for _ in expected:
+        called.append(engine.call_next(session, counter.id, actor=Actor(), settings=settings).id)
+        session.commit()
+    assert called == expected
+    assert call(session, counter.id) is None
