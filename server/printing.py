@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 AGENT = "agent"
 NO_PRINTER = "none"
 AGENT_ALIVE = timedelta(seconds=30)
+NOT_CONNECTED = "agent_not_connected"  # the reason a pending job waits for its agent
 
 
 def kiosk_printer(configured: str | None) -> str:
@@ -88,7 +89,7 @@ def create_job(
     )
     if printer == AGENT and not agent_alive(session, kiosk_token_id):
         # Still pending: an agent that comes back in time prints it.
-        job.reason, job.message = "agent_not_connected", "the print agent is not connected"
+        job.reason, job.message = NOT_CONNECTED, "the print agent is not connected"
     # One prepared INSERT: the ORM's flush of the same row cost more than the rest of the job.
     # ``job`` stays out of the session, a record of what was stored.
     job.id = _INSERT_JOB.scalar(session, _columns(job))
@@ -244,7 +245,7 @@ class PrintService:
             "print",
             {"job": job.id, "ticket": data, "expires_at": deadline(job)},
         )
-        if job.reason == "agent_not_connected":
+        if job.reason == NOT_CONNECTED:
             self.notify(job.kiosk_token_id, "print_status", job_view(job))
 
     def _print_here(
