@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -103,10 +105,23 @@ class FileDriver(EscposDriver):
         return PrinterStatus.ONLINE if os.access(writable, os.W_OK) else PrinterStatus.OFFLINE
 
 
+# A preview file's name: when it was written, a sequence number, the job's name.
+_PREVIEW_NAME = re.compile(r"\d{8}-\d{6}-\d{6}-\d{4}-[A-Za-z0-9_.-]+\.(bin|png)")
+# When each directory's old previews were last looked for (time.monotonic()).
+_last_pruned: dict[Path, float] = {}
+
+
 class PreviewDriver(Driver):
-    """The embedded default: each ticket becomes a PNG (for the kiosk screen) and its bytes."""
+    """The embedded default: each ticket becomes a PNG (for the kiosk screen) and its bytes.
+
+    Previews are needed for minutes (the kiosk shows the ticket, its status page links
+    to it), but an office writes two files per ticket, some 700,000 a year: once an hour,
+    printing deletes the directory's previews older than ``KEEP``.
+    """
 
     scheme = "preview"
+    KEEP = timedelta(days=2)
+    PRUNE_EVERY = 3600.0  # seconds
 
     def __init__(self, directory: str | os.PathLike[str], **common: Any) -> None:
         """Files go to ``directory``, created on first use."""
@@ -141,6 +156,24 @@ class PreviewDriver(Driver):
         self.send(rendered.escpos, job_name=job_name)
         assert self.last_bin is not None
         self.last_png = self._write(self.last_bin.with_suffix(".png"), rendered.png)
+        now = time.monotonic()
+        if now - _last_pruned.get(self.directory, -self.PRUNE_EVERY) >= self.PRUNE_EVERY:
+            _last_pruned[self.directory] = now
+            self.prune()
+
+    def prune(self) -> int:
+        """Delete this directory's previews older than ``KEEP`` (nothing else); how many."""
+        oldest = time.time() - self.KEEP.total_seconds()
+        removed = 0
+        with os.scandir(self.directory) as entries:
+            for entry in entries:
+                if not _PREVIEW_NAME.fullmatch(entry.name):
+                    continue
+                with contextlib.suppress(OSError):  # gone already, or not ours to delete
+                    if entry.stat().st_mtime < oldest:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
 
     def send(self, payload: bytes, *, job_name: str = "nobat-ticket") -> None:
         """Write the raw ESC/POS job next to where its preview goes."""

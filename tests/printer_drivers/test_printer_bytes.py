@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 
 import pytest
 from PIL import Image, ImageChops
@@ -18,6 +20,7 @@ from printer_drivers import (
     open_printer,
     render_ticket,
 )
+from printer_drivers.drivers import local
 
 # UTF-8 lead bytes of Arabic-script blocks (U+0600-U+08FF: D8-DF, E0 A0-A3; U+FB50-U+FEFF: EF AD-BB)
 ARABIC_UTF8 = re.compile(
@@ -127,6 +130,48 @@ def test_preview_writes_a_png_and_the_raw_bytes(tmp_path, persian_ticket, escpos
     with Image.open(pngs[0]) as saved:
         assert saved.mode == "1" and saved.tobytes() == image.tobytes()
     assert_raster_only(bins[0].read_bytes(), escpos_parser, 576)
+
+
+@pytest.fixture
+def never_pruned(monkeypatch):
+    """Each test starts as if no preview directory had been pruned in this process."""
+    monkeypatch.setattr(local, "_last_pruned", {})
+    return local._last_pruned
+
+
+def preview_files(directory, *names, days_old: float = 0):
+    paths = [directory / name for name in names]
+    written = time.time() - days_old * 86400
+    for path in paths:
+        path.write_bytes(b"old")
+        os.utime(path, (written, written))
+    return paths
+
+
+def test_printing_a_preview_deletes_previews_older_than_two_days_and_nothing_else(
+    tmp_path, persian_ticket, never_pruned
+):
+    stale = preview_files(
+        tmp_path, "20260101-093000-000001-0001-A-001.bin", "20260101-093000-000001-0001-A-001.png",
+        days_old=3,
+    )  # fmt: skip
+    young = preview_files(tmp_path, "20260103-093000-000001-0001-A-002.png", days_old=1)
+    foreign = preview_files(tmp_path, "notes.txt", "A-001.png", days_old=30)
+    printer = open_printer(f"preview://{tmp_path}")
+    printer.print_ticket(render_ticket(persian_ticket, Paper.MM58))
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in [*young, *foreign, printer.last_png, printer.last_bin])
+
+
+def test_previews_are_looked_over_at_most_once_an_hour(tmp_path, persian_ticket, never_pruned):
+    image = render_ticket(persian_ticket, Paper.MM58)
+    open_printer(f"preview://{tmp_path}").print_ticket(image)
+    (stale,) = preview_files(tmp_path, "20260101-093000-000001-0001-B-001.bin", days_old=3)
+    open_printer(f"preview://{tmp_path}").print_ticket(image)
+    assert stale.exists()
+    never_pruned[tmp_path] -= local.PreviewDriver.PRUNE_EVERY  # an hour later
+    open_printer(f"preview://{tmp_path}").print_ticket(image)
+    assert not stale.exists()
 
 
 def test_preview_directory_in_the_url_wins_over_the_default(tmp_path, persian_ticket):
