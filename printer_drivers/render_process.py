@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from PIL import Image
 
-from .encode import Rendered
+from .encode import Rendered, encode_png, encode_ticket
 from .errors import TicketRenderError
 from .render import render_ticket
 from .ticket import Paper, TicketPrint
@@ -133,8 +133,8 @@ def _answer(request: bytes) -> list[bytes]:
         image = render_ticket(TicketPrint.from_data(body["ticket"]), int(body["paper"]))
     except (TicketRenderError, ValueError, KeyError, TypeError) as error:
         return [json.dumps({"error": f"{type(error).__name__}: {error}"}).encode()]
-    forms = Rendered(image)
-    return [json.dumps({"size": image.size}).encode(), image.tobytes(), forms.escpos, forms.png]
+    header = json.dumps({"size": image.size}).encode()
+    return [header, image.tobytes(), encode_ticket(image), encode_png(image)]
 
 
 def main() -> None:
