@@ -516,6 +516,19 @@ class Queue:
             ).rowcount
         return {"waiting_left": cancelled, "waiting": 0}
 
+    def unprinted(self) -> int:
+        """Print jobs not yet printed or failed: the render process's backlog."""
+        from sqlalchemy import func, select
+
+        from server.models import PrintJob, PrintState
+
+        with self.db.connect() as c:
+            return c.scalar(
+                select(func.count())
+                .select_from(PrintJob)
+                .where(PrintJob.state == PrintState.PENDING)
+            )
+
     def close(self) -> None:
         self.db.dispose()
 

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace, url: str, work: Path, stack: contextlib.ExitSt
         queue.top_up([counter], args.n + warm + 50)
     for i in range(warm):
         op(i)
-    wait_idle()
+    wait_idle(queue)
     if args.kind.startswith("issue"):
         queue.reset()
 
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace, url: str, work: Path, stack: contextlib.ExitSt
     if profiler:
         profiler.disable()
     wall = time.perf_counter() - t0
-    wait_idle()  # work handed to background threads (printing) is part of the cost
+    wait_idle(queue)  # work handed to background threads (printing) is part of the cost
     cpu = time.process_time() - cpu0
     if spy is not None:
         spy.send_signal(signal.SIGINT)
@@ -185,13 +185,19 @@ def watch_statements(app: object) -> dict[str, list[float]]:
     return seen
 
 
-def wait_idle(limit: float = 60.0) -> None:
-    """Until this process's background threads (the print worker) stop using CPU."""
+def wait_idle(queue: h.Queue, limit: float = 60.0) -> None:
+    """Until every print job is printed and this process's background threads are idle.
+
+    Tickets are rendered in a child process, whose backlog this process waits for
+    without using CPU: its own CPU alone would say idle too early (and the temporary
+    directory would be removed while previews are still being written).
+    """
     started = time.monotonic()
     for _ in range(int(limit / 0.2) + 1):
         before = time.process_time()
         time.sleep(0.2)
-        if time.process_time() - before < 0.01 or time.monotonic() - started > limit:
+        idle = time.process_time() - before < 0.01 and not queue.unprinted()
+        if idle or time.monotonic() - started > limit:
             return
 
 
