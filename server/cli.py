@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from printer_drivers import PrinterError, open_printer
 from server import auth
@@ -17,7 +18,7 @@ from server.app import create_app
 from server.engine import close_day
 from server.engine.clock import utcnow
 from server.extensions import db
-from server.models import Office, Role, TokenKind, User
+from server.models import ApiToken, Office, Role, TokenKind, User
 from server.passwords import hash_password
 from server.seed import seed_demo
 
@@ -57,12 +58,31 @@ def user_group() -> None:
     """Staff users."""
 
 
+# A name to log in with: letters (Persian too) and digits, then also ".", "_" or "-".
+_USERNAME = re.compile(r"[^\W_][\w.-]{0,63}")
+MIN_PASSWORD = 8
+
+
+def _username(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not _USERNAME.fullmatch(value):
+        raise click.BadParameter(
+            "1 to 64 letters or digits, then also '.', '_' or '-', without spaces"
+        )
+    return value
+
+
+def _password(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if len(value.strip()) < MIN_PASSWORD:
+        raise click.BadParameter(f"at least {MIN_PASSWORD} characters")
+    return value
+
+
 @user_group.command("add")
-@click.argument("username")
+@click.argument("username", callback=_username)
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CLERK.value)
 @click.option("--office", "office_code", help="office code (required unless admin)")
 @click.option("--name", "full_name", default="", help="full name shown to colleagues")
-@click.password_option(envvar="NOBAT_USER_PASSWORD")
+@click.password_option(envvar="NOBAT_USER_PASSWORD", callback=_password)
 @with_appcontext
 def user_add(
     username: str, role: str, office_code: str | None, full_name: str, password: str
@@ -87,6 +107,19 @@ def user_add(
     )
     session.commit()
     click.echo(f"added {role} {username}")
+
+
+@user_group.command("disable")
+@click.argument("username")
+@with_appcontext
+def user_disable(username: str) -> None:
+    """Disable a staff user: their tokens stop working (running servers: within seconds)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    user.active = False
+    db.session.commit()
+    click.echo(f"disabled {username}")
 
 
 @main.group("token")
@@ -137,6 +170,40 @@ def token_create(
         )
     session.commit()
     click.echo(secret)
+
+
+@token_group.command("list")
+@click.option("--office", "office_code", help="only the tokens of this office's devices and staff")
+@with_appcontext
+def token_list(office_code: str | None) -> None:
+    """The tokens still valid: id, kind, whose, label, when made (secrets are never kept)."""
+    query = (
+        select(ApiToken, User.username, Office.code)
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .outerjoin(Office, Office.id == func.coalesce(ApiToken.office_id, User.office_id))
+        .where(ApiToken.revoked.is_(False))
+        .order_by(ApiToken.id)
+    )
+    if office_code:
+        query = query.where(Office.id == _office(office_code).id)
+    for token, username, office in db.session.execute(query):
+        whose = username if token.kind is TokenKind.USER else office
+        made = token.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(f"{token.id}\t{token.kind.value}\t{whose or '-'}\t{token.name or '-'}\t{made}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def token_revoke(token_id: int) -> None:
+    """Revoke a token (a lost kiosk's, a leaver's): running servers refuse it within seconds."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.revoked:
+        raise click.ClickException(f"no valid token {token_id} (see: nobat token list)")
+    token.revoked = True
+    db.session.commit()
+    seconds = current_app.config["TOKEN_CACHE_SECONDS"]
+    click.echo(f"revoked token {token_id}; servers stop accepting it within {seconds:g} s")
 
 
 @main.command("close-day")

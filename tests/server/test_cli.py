@@ -14,6 +14,7 @@ from server.auth import principal_for
 from server.cli import main
 from server.config import TestingConfig
 from server.database import make_sessionmaker
+from server.extensions import db
 from server.models import ApiToken, Counter, Office, Service, TokenKind, User
 from tests.conftest import close
 
@@ -100,12 +101,86 @@ def test_tokens_are_printed_once_and_stored_only_as_hashes(migrated, db_url):
     engine.dispose()
 
 
+def test_a_revoked_token_is_refused_and_no_longer_listed(migrated, db_url):
+    nobat(migrated, "seed-demo")
+    kiosk = nobat(
+        migrated, "token", "create", "--device", "kiosk", "--office", "amol", "--name", "door"
+    )
+    clerk = nobat(migrated, "token", "create", "--user", "clerk1").strip()
+    listed = nobat(migrated, "token", "list", "--office", "amol").splitlines()
+    assert [line.split("\t")[1:4] for line in listed] == [
+        ["kiosk", "amol", "door"],
+        ["user", "clerk1", "-"],
+    ]
+    kiosk_id = listed[0].split("\t")[0]
+    assert "revoked token" in nobat(migrated, "token", "revoke", kiosk_id)
+    assert [line.split("\t")[1] for line in nobat(migrated, "token", "list").splitlines()] == [
+        "user"
+    ]
+    engine = create_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        assert principal_for(session, kiosk.strip()) is None
+        assert principal_for(session, clerk) is not None
+    engine.dispose()
+    again = migrated.test_cli_runner().invoke(main, ["token", "revoke", kiosk_id])
+    assert again.exit_code == 1 and "no valid token" in again.output
+
+
+def test_a_disabled_users_tokens_are_refused(migrated, db_url):
+    nobat(migrated, "seed-demo")
+    clerk = nobat(migrated, "token", "create", "--user", "clerk2").strip()
+    assert "disabled clerk2" in nobat(migrated, "user", "disable", "clerk2")
+    engine = create_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        assert principal_for(session, clerk) is None
+    engine.dispose()
+
+
 def test_user_add_creates_a_clerk_of_an_office(migrated):
     nobat(migrated, "seed-demo")
     result = migrated.test_cli_runner().invoke(
-        main, ["user", "add", "clerk9", "--office", "amol"], env={"NOBAT_USER_PASSWORD": "pw"}
+        main,
+        ["user", "add", "clerk9", "--office", "amol"],
+        env={"NOBAT_USER_PASSWORD": "long enough"},
     )
     assert "added clerk clerk9" in result.output
+
+
+def test_a_username_may_be_persian(migrated):
+    nobat(migrated, "seed-demo")
+    result = migrated.test_cli_runner().invoke(
+        main,
+        ["user", "add", "رضا.کریمی", "--office", "amol"],
+        env={"NOBAT_USER_PASSWORD": "long enough"},
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "complaint"),
+    [
+        ("", "long enough", "USERNAME"),
+        ("two words", "long enough", "USERNAME"),
+        ("-dash", "long enough", "USERNAME"),
+        ("x" * 65, "long enough", "USERNAME"),
+        ("clerk9", "", "password"),
+        ("clerk9", "short", "password"),
+        ("clerk9", "        ", "password"),
+    ],
+    ids=["empty name", "space", "leading dash", "too long", "empty password", "short", "blanks"],
+)
+def test_user_add_refuses_a_bad_name_or_a_weak_password(migrated, username, password, complaint):
+    nobat(migrated, "seed-demo")
+    with migrated.app_context():
+        users = db.session.scalar(select(func.count()).select_from(User))
+    result = migrated.test_cli_runner().invoke(
+        main,
+        ["user", "add", "--office", "amol", "--password", password, "--", username],
+    )
+    assert result.exit_code == 2, result.output
+    assert complaint in result.output, result.output
+    with migrated.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == users
 
 
 @pytest.mark.parametrize(
