@@ -18,6 +18,9 @@ from ..errors import PaperOut, PrinterError, PrinterNotFound, PrinterOffline, Pr
 from ..status import QUERY_PAPER, QUERY_PRINTER, PrinterStatus, decode_status, is_status_byte
 from .url import DEFAULT_TIMEOUT, PrinterUrl
 
+# Bytes a printer may send before its status reply (see Printer._ask).
+STRAY_BYTES = 8
+
 
 class Driver(ABC):
     """A ticket printer. Connections are opened per job, so a rebooted printer just works.
@@ -157,12 +160,19 @@ class EscposDriver(Driver):
         return decode_status(online, paper)
 
     def _ask(self, printer: Escpos, request: bytes, deadline: float) -> int | None:
-        """Send one real-time query and wait for a byte that looks like a status reply."""
+        """Send one real-time query and wait for a byte that looks like a status reply.
+
+        A printer may send a few bytes of its own first (flow control on a serial
+        line, an automatic status block). A device that says more is no ESC/POS
+        printer (a web server at the address, say): reading on would sooner or later
+        take one of its bytes for "paper out" and send the operator to the wrong fix.
+        """
         printer._raw(request)
-        while (remaining := deadline - time.monotonic()) > 0:
-            byte = self._read_byte(printer, remaining)
-            if byte is None:
+        for _ in range(STRAY_BYTES + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return None
-            if is_status_byte(byte):
+            byte = self._read_byte(printer, remaining)
+            if byte is None or is_status_byte(byte):
                 return byte
-        return None
+        raise PrinterOffline(f"{self.target}: answers, but not as an ESC/POS printer does")

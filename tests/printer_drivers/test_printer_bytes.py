@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image, ImageChops
@@ -193,4 +197,39 @@ def test_preview_into_an_unwritable_place_is_offline(tmp_path, persian_ticket):
     printer = open_printer(f"preview://{blocker}/sub")
     assert printer.status() is PrinterStatus.OFFLINE
     with pytest.raises(PrinterOffline):
+        printer.print_ticket(render_ticket(persian_ticket, Paper.MM58))
+
+
+@pytest.fixture
+def web_server() -> Iterator[str]:
+    """Something else at a printer's address: a web server that answers anything with 400."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn, contextlib.suppress(OSError):
+                conn.recv(1024)
+                conn.sendall(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
+                    b"Content-Length: 11\r\nConnection: close\r\n\r\nBad Request"
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def test_a_device_that_is_no_printer_is_offline_not_out_of_paper(web_server, persian_ticket):
+    printer = open_printer(f"{web_server}?timeout=2")
+    assert printer.status() is PrinterStatus.OFFLINE
+    with pytest.raises(PrinterOffline, match="not as an ESC/POS printer"):
         printer.print_ticket(render_ticket(persian_ticket, Paper.MM58))
