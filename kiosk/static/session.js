@@ -8,6 +8,7 @@ import { closeOverlays, show } from "./screens.js";
 import { loadServices } from "./server.js";
 import { renderStart } from "./service-menu.js";
 import { $, STORAGE, TEXT, TIMING, clearTimers, office, root, state } from "./state.js";
+import { forgetRequest } from "./ticket-request.js";
 import { renderTicket } from "./ticket-screen.js";
 
 export function applyLanguage() {
@@ -38,9 +39,10 @@ function setLanguage(lang) {
   applyLanguage();
 }
 
-/** The next citizen starts afresh: Persian, no priority, no search, all groups. */
+/** The next citizen starts afresh: Persian, no priority, no search, all groups, no request. */
 function resetSession() {
   closeOverlays();
+  forgetRequest(); // a key never passes to the next citizen, whose request it is not
   state.priority = null;
   state.query = "";
   state.view = "groups";

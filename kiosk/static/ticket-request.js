@@ -15,13 +15,27 @@ function newRequestKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// The key stands for one citizen's one request: any other body gets a new key, since the
+// server refuses a key sent with another request (and answering it with the earlier
+// ticket would hand one citizen another's number).
+function requestKeyFor(body) {
+  const request = JSON.stringify(body);
+  if (state.requestFor !== request || !state.requestKey) {
+    state.requestKey = newRequestKey();
+    state.requestFor = request;
+  }
+  return state.requestKey;
+}
+
+/** The request is over (a ticket, a refusal, Back, or the session's end): the next is new. */
+export function forgetRequest() {
+  state.requestKey = null;
+  state.requestFor = null;
+}
+
 export async function issue(service) {
   if (state.busy || !service.available) return;
   state.busy = true;
-  if (state.requestFor !== service.code || !state.requestKey) {
-    state.requestKey = newRequestKey();
-    state.requestFor = service.code;
-  }
   state.lastService = service;
   $("busy").hidden = false;
   const body = {
@@ -30,13 +44,14 @@ export async function issue(service) {
     priority_reason: state.priority,
     language: state.lang,
   };
+  const key = requestKeyFor(body);
   let response;
   let ticket = null;
   try {
     response = await api(`/api/v1/offices/${encodeURIComponent(office.code)}/tickets`, {
       method: "POST",
       body: JSON.stringify(body),
-      headers: { "Idempotency-Key": state.requestKey },
+      headers: { "Idempotency-Key": key },
     });
     if (response.status === 201) ticket = await response.json();
   } catch {
@@ -46,7 +61,7 @@ export async function issue(service) {
     $("busy").hidden = true;
   }
   if (ticket) {
-    state.requestKey = null;
+    forgetRequest();
     showTicket(ticket, service);
     return;
   }
@@ -63,7 +78,7 @@ export async function issue(service) {
     problem(message || t("server_error"), true);
     return;
   }
-  state.requestKey = null; // refused: a new attempt is a new request
+  forgetRequest(); // refused: a new attempt is a new request
   problem(message || t("server_error"), false);
   loadServices(); // a 409 usually means the service closed or filled up meanwhile
 }
@@ -74,13 +89,15 @@ function problem(message, retry) {
   $("problem").hidden = false;
 }
 
-/** The problem sheet's buttons: try the same service again, or back to the services. */
+/** The problem sheet's buttons: try the same request again (same key), or back to the services. */
 export function wireProblem() {
   $("problem-retry").addEventListener("click", () => {
     $("problem").hidden = true;
     if (state.lastService) issue(state.lastService);
   });
   $("problem-back").addEventListener("click", () => {
+    // Given up: whoever taps next (perhaps the next citizen) makes a new request.
+    forgetRequest();
     $("problem").hidden = true;
     renderStart();
   });

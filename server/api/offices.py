@@ -85,7 +85,8 @@ class Tickets(MethodView):
         except IntegrityError:
             if key is None:
                 raise
-            # The same key raced in from a second request: answer with the first one's ticket.
+            # The same key raced in from a second request: answer with the first one's ticket
+            # (or refuse it, if the two were not the same request from the same caller).
             session().rollback()
             return _issue(found, principal, body, key)
 

@@ -17,6 +17,7 @@ from server.engine.day import close_day
 from server.engine.errors import (
     CounterBusy,
     DomainError,
+    IdempotencyKeyReused,
     IllegalTransition,
     NotFound,
     ServiceUnavailable,
@@ -52,6 +53,7 @@ __all__ = [
     "CounterFacts",
     "DomainError",
     "EngineSettings",
+    "IdempotencyKeyReused",
     "IllegalTransition",
     "Issued",
     "LiveEvent",

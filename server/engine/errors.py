@@ -40,6 +40,12 @@ class CounterBusy(DomainError):
     code = "counter_busy"
 
 
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key already used for another request, or by another caller."""
+
+    code = "idempotency_key_reused"
+
+
 class NotFound(DomainError):
     code = "not_found"
     status = 404

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from server.engine import availability, events, lifecycle, numbering
 from server.engine.clock import utcnow
 from server.engine.day import ensure_closed
-from server.engine.errors import N_, DomainError, NotFound, ServiceUnavailable
+from server.engine.errors import (
+    N_,
+    DomainError,
+    IdempotencyKeyReused,
+    NotFound,
+    ServiceUnavailable,
+)
 from server.engine.estimates import Estimate, estimate, people_ahead
 from server.engine.events import Actor
 from server.engine.facts import (
@@ -27,7 +33,7 @@ from server.engine.facts import (
 from server.engine.lifecycle import Action
 from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
-from server.models import PRIORITY_REASONS, EventType, Ticket, TicketStatus
+from server.models import PRIORITY_REASONS, EventType, Ticket, TicketEvent, TicketStatus
 
 _ACTION_EVENTS = {
     Action.RECALL: EventType.RECALLED,
@@ -48,9 +54,33 @@ _SERVICE = Prepared(
     ).where(services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code"))
 )
 _INSERT = Prepared(insert(tickets).returning(*TICKET_COLUMNS))
-_BY_REQUEST_KEY = select(tickets.c.id).where(
-    tickets.c.office_id == bindparam("office_id"), tickets.c.request_key == bindparam("key")
+_events = TicketEvent.__table__
+# A keyed ticket with what its key was made for; its one ``issued`` event names the caller.
+_BY_REQUEST_KEY = (
+    select(
+        tickets.c.id,
+        services.c.code,
+        tickets.c.priority,
+        tickets.c.priority_reason,
+        _events.c.actor_id,
+        _events.c.device_token_id,
+    )
+    .join(services, services.c.id == tickets.c.service_id)
+    .outerjoin(
+        _events, (_events.c.ticket_id == tickets.c.id) & (_events.c.type == EventType.ISSUED)
+    )
+    .where(tickets.c.office_id == bindparam("office_id"), tickets.c.request_key == bindparam("key"))
 )
+
+
+@dataclass(frozen=True)
+class KeyedRequest:
+    """What an Idempotency-Key stands for: one caller's request for one kind of ticket."""
+
+    service_code: str
+    priority: bool
+    priority_reason: str | None
+    actor: Actor
 
 
 @dataclass(frozen=True)
@@ -79,22 +109,31 @@ def issue(
     """Give a citizen the next number of a service.
 
     With a ``request_key``, a retried request (its answer was lost on the way) gets
-    the ticket the first one got, not a second number.
+    the ticket the first one got, not a second number. The key stands for that one
+    request: the same key with another service, priority or reason, or from another
+    caller, is refused (:class:`IdempotencyKeyReused`), never answered with a ticket
+    someone else asked for.
     """
     if priority_reason is not None and priority_reason not in PRIORITY_REASONS:
         raise ValueError(f"unknown priority reason {priority_reason!r}")
     settings = settings or EngineSettings()
     now = now or utcnow()
+    priority_reason = priority_reason if priority else None
     if request_key is not None:
         earlier = by_request_key(session, office.id, request_key)
         if earlier is not None:
-            return replace(where_it_stands(session, earlier, settings), replayed=True)
+            ticket, made_for = earlier
+            if made_for != KeyedRequest(service_code, priority, priority_reason, actor):
+                raise IdempotencyKeyReused(
+                    N_("this Idempotency-Key was sent with another request; use a new key")
+                )
+            return replace(where_it_stands(session, ticket, settings), replayed=True)
     ticket = _new_ticket(
         session,
         office,
         service_code,
         priority=priority,
-        priority_reason=priority_reason if priority else None,
+        priority_reason=priority_reason,
         queued_at=now,
         now=now,
         request_key=request_key,
@@ -186,10 +225,16 @@ def act(
     return facts
 
 
-def by_request_key(session: Session, office_id: int, key: str) -> TicketFacts | None:
-    """The ticket an earlier request with this Idempotency-Key got, if any."""
-    ticket_id = session.execute(_BY_REQUEST_KEY, {"office_id": office_id, "key": key}).scalar()
-    return ticket_by_id(session, ticket_id) if ticket_id is not None else None
+def by_request_key(
+    session: Session, office_id: int, key: str
+) -> tuple[TicketFacts, KeyedRequest] | None:
+    """The ticket an earlier request with this Idempotency-Key got, and that request, if any."""
+    row = session.execute(_BY_REQUEST_KEY, {"office_id": office_id, "key": key}).first()
+    if row is None:
+        return None
+    ticket_id, code, priority, reason, user_id, device_token_id = row
+    made_for = KeyedRequest(code, priority, reason, Actor(user_id, device_token_id))
+    return ticket_by_id(session, ticket_id), made_for
 
 
 def by_public_token(session: Session, token: str) -> TicketFacts:

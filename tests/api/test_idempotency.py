@@ -8,15 +8,21 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import EventType, PrintJob, Ticket, TicketEvent
+from server.models import EventType, Office, PrintJob, Ticket, TicketEvent, TokenKind
+from tests import builders
 from tests.api.helpers import assert_error, send, waiting
 from tests.conftest import Tokens
 
 
-def post(client: FlaskClient, token: str, key: str | None, service: str = "civil"):
+def post(client: FlaskClient, token: str, key: str | None, service: str = "civil", **body: object):
     headers = {"Idempotency-Key": key} if key is not None else {}
     return send(
-        client, "POST", "/offices/amol/tickets", token, json={"service": service}, headers=headers
+        client,
+        "POST",
+        "/offices/amol/tickets",
+        token,
+        json={"service": service, **body},
+        headers=headers,
     )
 
 
@@ -66,6 +72,66 @@ def test_a_key_belongs_to_its_office(app, client, tokens: Tokens):
         headers={"Idempotency-Key": "shared-key-0001"},
     ).get_json()
     assert here["id"] != there["id"]
+
+
+def second_kiosk(app: Flask) -> str:
+    """A token of another kiosk of office ``amol``."""
+    with app.app_context():
+        amol = db.session.scalar(select(Office).where(Office.code == "amol"))
+        token = builders.device_token(db.session, TokenKind.KIOSK, amol)
+        db.session.commit()
+    return token
+
+
+def test_a_retry_of_a_priority_ticket_gets_the_same_ticket(app, client, tokens: Tokens):
+    asked = {"priority": True, "priority_reason": "elderly", "language": "en"}
+    first = post(client, tokens.kiosk, "kiosk-priority-0001", **asked)
+    again = post(client, tokens.kiosk, "kiosk-priority-0001", **asked)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert counts(app) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"service": "post"},
+        {"priority": True},
+        {"priority": True, "priority_reason": "elderly"},
+    ],
+    ids=["another service", "priority", "priority with a reason"],
+)
+def test_a_key_sent_again_with_another_request_is_refused(
+    app, client, tokens: Tokens, changed: dict
+):
+    first = post(client, tokens.kiosk, "kiosk-req-0001")
+    assert first.status_code == 201
+    refused = post(client, tokens.kiosk, "kiosk-req-0001", **changed)
+    assert_error(refused, 409, "idempotency_key_reused")
+    assert counts(app) == (1, 1, 1)  # no second ticket, event or print job
+    # The key still stands for its own request.
+    assert post(client, tokens.kiosk, "kiosk-req-0001").get_json()["id"] == first.get_json()["id"]
+
+
+def test_another_reason_for_the_same_priority_is_another_request(app, client, tokens: Tokens):
+    post(client, tokens.kiosk, "kiosk-req-0002", priority=True, priority_reason="elderly")
+    refused = post(client, tokens.kiosk, "kiosk-req-0002", priority=True, priority_reason="veteran")
+    assert_error(refused, 409, "idempotency_key_reused")
+
+
+def test_a_key_is_refused_to_another_caller_of_the_same_office(app, client, tokens: Tokens):
+    issued = post(client, tokens.kiosk, "kiosk-req-0003").get_json()
+    for caller in (second_kiosk(app), tokens.clerk, tokens.admin):
+        refused = post(client, caller, "kiosk-req-0003")
+        error = assert_error(refused, 409, "idempotency_key_reused")
+        assert issued["number"] not in str(error)  # nothing of the other caller's ticket
+    assert counts(app) == (1, 1, 1)
+
+
+def test_a_refused_key_is_explained_in_persian(client, tokens: Tokens):
+    post(client, tokens.kiosk, "kiosk-req-0004")
+    refused = post(client, tokens.kiosk, "kiosk-req-0004", service="post")
+    assert "کلید تازه" in assert_error(refused, 409, "idempotency_key_reused")["message"]
 
 
 @pytest.mark.parametrize(

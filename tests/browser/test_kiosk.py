@@ -380,6 +380,72 @@ def test_a_retry_after_a_lost_answer_gets_the_same_ticket_not_a_second_one(kiosk
     )
 
 
+def lose_the_first_answer(page: Page) -> list:
+    """The next ticket request reaches the server, which issues it; its answer is lost."""
+    issued = []
+
+    def lose(route):
+        if issued:  # only the first
+            route.continue_()
+            return
+        issued.append((route.request.headers["idempotency-key"], route.fetch().json()))
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/offices/amol/tickets*", lose)
+    return issued
+
+
+def tap_service(page: Page, group: str | None, service: str):
+    """Tap a group (unless its services show already), then a service; the request's answer."""
+    if group is not None:
+        page.locator(f'.group[data-group="{group}"]').click()
+        page.wait_for_timeout(TAP_GUARD_MS)
+    with page.expect_response(is_ticket_post) as answer:
+        page.locator(f'.service[data-service="{service}"]').click()
+    return answer.value
+
+
+def test_after_a_lost_answer_and_back_the_next_citizen_gets_their_own_ticket(kiosk, page):
+    open_kiosk(page, kiosk)
+    lost = lose_the_first_answer(page)
+    page.locator('.group[data-group="mobile"]').click()
+    page.wait_for_timeout(TAP_GUARD_MS)
+    page.locator('.service[data-service="mobile-sim"]').click()
+    expect(page.locator("#problem")).to_be_visible()
+    page.locator("#problem-back").click()  # the first citizen gives up and leaves
+
+    page.locator("#priority-open").click()  # the next citizen is elderly
+    page.locator('.reason[data-reason="elderly"]').click()
+    answer = tap_service(page, None, "mobile-sim")  # still on the mobile services
+    first_key, first_ticket = lost[0]
+    assert answer.request.headers["idempotency-key"] != first_key
+    assert answer.status == 201
+    ticket = answer.json()
+    assert ticket["id"] != first_ticket["id"]
+    assert (ticket["priority"], ticket["priority_reason"]) == (True, "elderly")
+    expect(page.locator("#ticket-number")).to_have_text(ticket["number"].translate(PERSIAN_DIGITS))
+
+
+def test_a_kiosk_gone_idle_after_a_lost_answer_starts_a_new_request(kiosk, page):
+    page.clock.install()
+    open_kiosk(page, kiosk)
+    lost = lose_the_first_answer(page)
+    page.locator('.group[data-group="mobile"]').click()
+    page.wait_for_timeout(TAP_GUARD_MS)
+    page.locator('.service[data-service="mobile-sim"]').click()
+    expect(page.locator("#problem")).to_be_visible()
+    page.clock.fast_forward(61_000)  # nobody tapped "Try again"
+    expect(page.locator("#idle")).to_be_visible()
+    expect(page.locator("#problem")).to_be_hidden()
+
+    page.locator("#idle").click(position={"x": 40, "y": 40})  # the next citizen, same choice
+    answer = tap_service(page, "mobile", "mobile-sim")
+    first_key, first_ticket = lost[0]
+    assert answer.request.headers["idempotency-key"] != first_key
+    assert answer.status == 201
+    assert answer.json()["id"] != first_ticket["id"]
+
+
 def test_a_printer_out_of_paper_keeps_the_number_and_code_on_screen(kiosk, page):
     kiosk.sql("UPDATE api_tokens SET printer = 'dummy://?status=paper_out' WHERE kind = 'kiosk'")
     try:
