@@ -6,13 +6,16 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext, pgettext
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from server.api.schemas import Error
 from server.engine.errors import DomainError
+from server.engine.facts import ServiceNames
+from server.engine.lifecycle import Action
+from server.models import TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +110,44 @@ def _wants_page() -> bool:
 
 
 def _domain_error(error: DomainError) -> tuple[Response, int]:
-    message = gettext(error.template, **error.params)
-    return error_response(error.status, message, error.code, error.params or None)
+    words = {name: _word(value) for name, value in error.params.items()}
+    message = gettext(error.template, **words)
+    details = {name: _code(value) for name, value in error.params.items()}
+    return error_response(error.status, message, error.code, details or None)
+
+
+def _code(value: Any) -> Any:
+    """A named thing as programs know it: a service by its code."""
+    return value.code if isinstance(value, ServiceNames) else value
+
+
+def _word(value: Any) -> Any:
+    """A status, an action or a service as the caller's language says it (codes: details)."""
+    if isinstance(value, ServiceNames):
+        return value.name_en if get_locale().language == "en" else value.name_fa
+    if isinstance(value, TicketStatus):
+        return {
+            TicketStatus.WAITING: pgettext("ticket status", "waiting"),
+            TicketStatus.CALLED: pgettext("ticket status", "called"),
+            TicketStatus.SERVING: pgettext("ticket status", "being served"),
+            TicketStatus.DONE: pgettext("ticket status", "done"),
+            TicketStatus.NO_SHOW: pgettext("ticket status", "marked absent"),
+            TicketStatus.TRANSFERRED: pgettext("ticket status", "transferred"),
+            TicketStatus.CANCELLED: pgettext("ticket status", "cancelled"),
+            TicketStatus.EXPIRED: pgettext("ticket status", "expired"),
+        }[value]
+    if isinstance(value, Action):
+        return {
+            Action.CALL: pgettext("ticket action", "call"),
+            Action.RECALL: pgettext("ticket action", "recall"),
+            Action.START: pgettext("ticket action", "start serving"),
+            Action.COMPLETE: pgettext("ticket action", "complete"),
+            Action.NO_SHOW: pgettext("ticket action", "mark absent"),
+            Action.TRANSFER: pgettext("ticket action", "transfer"),
+            Action.CANCEL: pgettext("ticket action", "cancel"),
+            Action.EXPIRE: pgettext("ticket action", "expire"),
+        }[value]
+    return value
 
 
 def _database_unavailable(error: OperationalError) -> tuple[Response, int]:

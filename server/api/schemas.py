@@ -8,10 +8,14 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from server.models import PRIORITY_REASONS, CounterState, TicketStatus
 
+# A pattern of the whole string that reads the same in Python and in the OpenAPI
+# document's JavaScript clients: Python's \Z is a letter Z to ECMAScript, and "$" lets a
+# final newline through in Python. "Not followed by anything" means the end in both.
+_WHOLE = r"^%s(?![\s\S])"
+
 SERVICE_CODE = fields.String(
     required=True,
-    # \Z, not $: "$" would also accept a code followed by a newline.
-    validate=[validate.Length(min=1, max=32), validate.Regexp(r"\A[a-z0-9_-]+\Z")],
+    validate=[validate.Length(min=1, max=32), validate.Regexp(_WHOLE % "[a-z0-9_-]+")],
     metadata={"description": "a service code of the office, e.g. `civil-registration`"},
 )
 
@@ -67,10 +71,14 @@ class IssueHeaders(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
         load_default=None,
-        validate=[validate.Length(min=8, max=64), validate.Regexp(r"\A[A-Za-z0-9_-]+\Z")],
+        validate=[validate.Length(min=8, max=64), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
         metadata={
-            "description": "a random key per ticket request: a retry with the same key "
-            "(after a lost answer) gets the same ticket, never a second one"
+            "description": "a random key per ticket request, unique within the office: a "
+            "retry with the same key (after a lost answer) gets the same ticket (201, same "
+            "body), never a second one. The key stands for one request: the same service, "
+            "`priority` and `priority_reason`, from the same caller (the same device token, or "
+            "the same staff user). Sent with any other request, or by another caller, it is "
+            "refused with 409 `idempotency_key_reused`; make a new key for a new request"
         },
     )
 

@@ -147,7 +147,7 @@ def close_counter(
                 "complete, transfer or mark it no-show first"
             ),
             number=current.number,
-            status=current.status.value,
+            status=current.status,
         )
     if counter.state is CounterState.CLOSED:
         return counter

@@ -97,6 +97,10 @@ class ServiceNames:
     name_fa: str
     name_en: str
 
+    def __str__(self) -> str:
+        """The English name: messages are English until the web layer translates them."""
+        return self.name_en
+
 
 def service_names(session: Session, service_id: int) -> ServiceNames:
     """The code and names of the service with this id (which must exist)."""

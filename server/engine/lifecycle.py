@@ -57,8 +57,8 @@ def target(status: TicketStatus, action: Action) -> TicketStatus:
     except KeyError:
         raise IllegalTransition(
             N_("cannot %(action)s a ticket that is %(status)s"),
-            action=action.value.replace("_", " "),
-            status=status.value,
+            action=action,
+            status=status,
         ) from None
 
 

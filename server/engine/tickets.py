@@ -26,6 +26,7 @@ from server.engine.facts import (
     OfficeFacts,
     TicketFacts,
     office_by_id,
+    service_names,
     services,
     ticket_by_id,
     tickets,
@@ -280,7 +281,9 @@ def _new_ticket(
         now=now,
     )
     if why is not None:
-        raise ServiceUnavailable(availability.MESSAGES[why], service=service_code, reason=why.value)
+        raise ServiceUnavailable(
+            availability.MESSAGES[why], service=service_names(session, service.id), reason=why.value
+        )
     sequence = numbering.next_sequence(session, service.id, day)
     row = _INSERT.first(
         session,

@@ -111,3 +111,45 @@ def test_why_a_service_is_unavailable_is_said_in_persian_too(world: World):
     )
     error = assert_error(response, 409, "service_unavailable")
     assert "inactive" not in error["message"], error["message"]
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+#: Refusals whose messages name a status, an action or a service (by its name, below).
+NAMING = [
+    pytest.param("POST", "/tickets/{done}/start", "clerk", None, 409, id="start a done ticket"),
+    pytest.param("POST", "/tickets/{no_show}/recall", "clerk", None, 409, id="recall an absent"),
+    pytest.param("POST", "/counters/{counter}/close", "clerk", None, 409, id="close while called"),
+    pytest.param("POST", "/offices/amol/tickets", "kiosk", {"service": "tax"}, 409, id="inactive"),
+]
+#: The test office's names of service ``tax`` (tests/builders.py).
+TAX = {"fa": "خدمت tax", "en": "Tax"}
+
+
+def _naming(world: World, method, path, caller, body, status, lang: str) -> str:
+    path = path.format(counter=world.counters[1], **world.tickets)
+    response = send(
+        world.client, method, path, world.token(caller), json=body, query_string={"lang": lang}
+    )
+    assert response.status_code == status, response.get_json()
+    message = response.get_json()["error"]["message"]
+    if body is not None:
+        assert TAX[lang] in message, message
+        message = message.replace(TAX[lang], "")
+    return message
+
+
+@pytest.mark.parametrize(("method", "path", "caller", "body", "status"), NAMING)
+def test_a_persian_message_says_statuses_actions_and_services_in_persian(
+    world: World, method, path, caller, body, status
+):
+    message = _naming(world, method, path, caller, body, status, "fa")
+    assert PERSIAN.search(message) and not LATIN_WORD.search(message), message
+
+
+@pytest.mark.parametrize(("method", "path", "caller", "body", "status"), NAMING)
+def test_an_english_message_says_them_in_words_not_codes(
+    world: World, method, path, caller, body, status
+):
+    message = _naming(world, method, path, caller, body, status, "en")
+    assert message.isascii() and "_" not in message and "tax" not in message, message

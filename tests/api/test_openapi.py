@@ -171,3 +171,22 @@ def test_the_documented_error_shape_is_the_one_the_api_sends(document: dict[str,
     error = _resolve(document, schema["properties"]["error"])
     assert error["properties"]["code"]["type"] == "string"
     assert error["properties"]["message"]["type"] == "string"
+
+
+def _patterns(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return found + [p for value in node.values() for p in _patterns(value)]
+    if isinstance(node, list):
+        return [p for value in node for p in _patterns(value)]
+    return []
+
+
+def test_every_pattern_reads_the_same_in_a_javascript_client(document: dict[str, Any]):
+    patterns = _patterns(document)
+    assert patterns
+    for pattern in patterns:
+        # \A and \Z are Python's: ECMAScript reads them as the letters A and Z. And "$"
+        # lets a final newline through in Python but not in ECMAScript.
+        assert "\\A" not in pattern and "\\Z" not in pattern and "$" not in pattern, pattern
+        assert pattern.startswith("^"), pattern
