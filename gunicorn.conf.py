@@ -30,7 +30,9 @@ worker_connections = int(os.environ.get("NOBAT_CONNECTIONS", "4000"))
 keepalive = 75
 timeout = 60
 graceful_timeout = 10
-accesslog = None
+# A line per request costs the worker time at the rates an office server sees under
+# load; operators who want one set NOBAT_ACCESS_LOG to a file, or to "-" for stdout.
+accesslog = os.environ.get("NOBAT_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("NOBAT_LOG_LEVEL", "info")
 # Several processes share a host; gunicorn's control socket would collide.

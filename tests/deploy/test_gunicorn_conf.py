@@ -21,15 +21,17 @@ try:
 except ImportError:
     tree = None
 print(json.dumps({"worker_class": conf["worker_class"], "threads": conf.get("threads"),
+                  "accesslog": conf["accesslog"],
                   "greenlet_tree": tree, "frozen": gc.get_freeze_count(),
                   "thresholds": gc.get_threshold()}))
 """
 
 
-def read_conf(mode: str | None) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "NOBAT_ASYNC_MODE"}
+def read_conf(mode: str | None, **settings: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("NOBAT_ASYNC_MODE", "NOBAT_ACCESS_LOG")}
     if mode is not None:
         env["NOBAT_ASYNC_MODE"] = mode
+    env.update(settings)
     done = subprocess.run(
         [sys.executable, "-c", READ_CONF],
         cwd=helpers.REPO,
@@ -60,3 +62,8 @@ def test_a_worker_freezes_what_it_loaded_and_collects_young_objects_less_often()
     conf = read_conf(None)
     assert conf["frozen"] > 1000
     assert conf["thresholds"] == [10_000, 10, 10]
+
+
+def test_requests_are_logged_only_when_the_operator_asks():
+    assert read_conf(None)["accesslog"] is None
+    assert read_conf(None, NOBAT_ACCESS_LOG="-")["accesslog"] == "-"
