@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from flask_babel import get_locale
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
 
+from printer_drivers.render import estimate_text
 from server.engine.clock import zone
 from server.engine.errors import NotFound
+from server.engine.estimates import Estimate
 from server.engine.facts import office_by_code
 from server.engine.tickets import by_public_token, where_it_stands
 from server.extensions import db
-from server.models import Office, Service, TicketStatus
+from server.models import Office, Service, Ticket, TicketStatus
+from server.printing import printed_labels, whole_minutes
 
 bp = Blueprint(
     "display",
@@ -46,15 +51,36 @@ def ticket(token: str) -> ResponseReturnValue:
         .join(Service, Service.office_id == Office.id)
         .where(Service.id == found.service_id)
     ).one()
+    moved = found.status is TicketStatus.TRANSFERRED
     return render_template(
         "display/ticket.html",
         ticket=found,
         standing=standing,
+        wait=wait_text(standing.estimate),
         names=names,
+        successor=transferred_to(session, found.id) if moved else None,
         issued_at=found.issued_at.astimezone(zone(found.timezone)),
         # Still in the queue: the page refreshes itself (no socket: the link carries no token).
         refresh=found.status in (TicketStatus.WAITING, TicketStatus.CALLED),
     )
+
+
+def wait_text(estimate: Estimate | None) -> str:
+    """The wait in the words of the printed ticket (and the kiosk's), in the page's language."""
+    language = "en" if get_locale().language == "en" else "fa"
+    return estimate_text(whole_minutes(estimate), language, printed_labels(language))
+
+
+def transferred_to(session: Session, ticket_id: int) -> Row | None:
+    """The number and link token of the ticket a transfer made from this one."""
+    # The new ticket is inserted just after the old one: walking the primary key up from
+    # the old id finds it in a few rows, however long the table's history.
+    return session.execute(
+        select(Ticket.number, Ticket.public_token)
+        .where(Ticket.id > ticket_id, Ticket.transferred_from_id == ticket_id)
+        .order_by(Ticket.id)
+        .limit(1)
+    ).first()
 
 
 def init_app(app: Flask) -> None:

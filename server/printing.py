@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
 from printer_drivers.render_process import RenderProcess
 from server.engine.clock import utcnow, zone
+from server.engine.estimates import Estimate
 from server.engine.facts import TicketFacts, office_by_id, service_names, ticket_by_id
 from server.engine.prepared import Prepared
 from server.engine.tickets import Issued, where_it_stands
@@ -135,14 +136,18 @@ def print_data(
         "service_name": service.name_fa if fa else service.name_en,
         "number": ticket.number,
         "people_ahead": stands.ahead,
-        # Whole minutes, rounded outwards: the range must contain the estimate.
-        "estimate_minutes": [found.low // 60, -(-found.high // 60)] if found else None,
+        "estimate_minutes": whole_minutes(found),
         "issued_at": ticket.issued_at.astimezone(zone(ticket.timezone)).isoformat(),
         "status_url": status_url,
         "footer": "",
         "language": language,
         "labels": printed_labels(language),
     }
+
+
+def whole_minutes(estimate: Estimate | None) -> tuple[int, int] | None:
+    """The estimate's range in whole minutes, rounded outwards: it must contain the estimate."""
+    return (estimate.low // 60, -(-estimate.high // 60)) if estimate else None
 
 
 @lru_cache(maxsize=8)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlalchemy import select
 
 from server.extensions import db
@@ -26,6 +28,14 @@ def index() -> ResponseReturnValue:
     """A plain start page linking to what this server offers."""
     offices = db.session.scalars(select(Office).order_by(Office.code)).all()
     return render_template("index.html", offices=offices)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The icon, for clients that ask for it without reading a page's ``<link rel="icon">``."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 @bp.get("/assets/<package>/<path:filename>")
@@ -54,8 +64,15 @@ def ticket_preview(token: str) -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(persian_digits)
+    app.add_template_filter(digits)
     app.add_template_filter(jalali)
     app.context_processor(_language)
+
+
+@pass_context
+def digits(context: Context, value: object) -> str:
+    """``value`` as text in the page's digits: Persian on Persian pages, ASCII in English."""
+    return persian_digits(value) if context.get("lang", "fa") == "fa" else str(value)
 
 
 def _language() -> dict[str, str]:

@@ -14,12 +14,15 @@ function el(tag, className, content) {
   return node;
 }
 
+/** A name from the data (Persian or English whatever the page's language), isolated for bidi. */
+const named = (className, name) => el("bdi", className, name || "");
+
 function renderCounters(board) {
   const list = byId("counters");
   list.replaceChildren(...board.counters.map((counter) => {
     const item = el("li", `counter state-${counter.state}`);
     item.dataset.counter = counter.id;
-    item.append(el("span", "counter-name", counter.name));
+    item.append(named("counter-name", counter.name));
     if (counter.ticket) {
       item.append(el("span", "ticket-number", digits(counter.ticket.number)));
     } else {
@@ -35,7 +38,7 @@ function renderServices(board) {
   list.replaceChildren(...board.services.filter((s) => s.active).map((service) => {
     const item = el("li", "service");
     item.append(el("span", "letter", service.letter));
-    item.append(el("span", "name", fa ? service.name_fa : service.name_en));
+    item.append(named("name", fa ? service.name_fa : service.name_en));
     item.append(el("span", "count", service.waiting ? `${digits(service.waiting)} ${text.waiting}` : text.nobody));
     if (service.waiting && service.eta_range && service.eta_range[1] >= 60) {
       const [low, high] = service.eta_range.map((s) => Math.round(s / 60));
@@ -46,9 +49,11 @@ function renderServices(board) {
 }
 
 function renderRecent(board) {
-  byId("recent").replaceChildren(...board.recent_calls.slice(0, 6).map((ticket) => (
-    el("li", `recent-call status-${ticket.status}`, `${digits(ticket.number)} ← ${ticket.counter_name || ""}`)
-  )));
+  byId("recent").replaceChildren(...board.recent_calls.slice(0, 6).map((ticket) => {
+    const item = el("li", `recent-call status-${ticket.status}`, `${digits(ticket.number)} ← `);
+    item.append(named("counter-name", ticket.counter_name));
+    return item;
+  }));
 }
 
 // Counters called since the last render: they flash once the new cards are in place.
@@ -98,15 +103,23 @@ function tick() {
   const locale = fa ? "fa-IR-u-ca-persian-nu-arabext" : "en-GB";
   byId("clock").textContent = new Intl.DateTimeFormat(locale, {
     weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit",
-    timeZone: "Asia/Tehran",
+    timeZone: wall.dataset.timezone,
   }).format(new Date());
 }
 tick();
 setInterval(tick, 10000);
 
-const token = deviceToken(`nobat.display.${wall.dataset.office}`);
-if (!token) {
+// The set-up hint, with the reason when the server refused the token it was given.
+function showSetup(refused) {
+  byId("banner").hidden = true;
+  byId("setup-refused").hidden = !refused;
   byId("setup").hidden = false;
+}
+
+const storageKey = `nobat.display.${wall.dataset.office}`;
+const token = deviceToken(storageKey);
+if (!token) {
+  showSetup(false);
 } else {
   new LiveOffice({
     token,
@@ -114,8 +127,14 @@ if (!token) {
     onBoard: render,
     onEvent: announce,
     onState: (state) => {
-      byId("banner").hidden = state === "live";
       document.body.dataset.live = state;
+      if (state === "refused") {
+        // Refused at connect: nothing is retried, so the token is forgotten, not kept failing.
+        window.localStorage.removeItem(storageKey);
+        showSetup(true);
+        return;
+      }
+      byId("banner").hidden = state === "live";
     },
   }).start();
 }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -65,3 +68,98 @@ def test_a_display_with_a_foreign_token_never_shows_another_office(demo, page):
     page.goto(f"{demo.url}/display/amol?token=nbt_not_a_token")
     expect(page.locator("#counters li")).to_have_count(0)
     assert clerk_elsewhere
+
+
+def test_a_refused_display_says_so_explains_the_setup_and_forgets_the_token(demo, page):
+    page.goto(f"{demo.url}/display/amol?token=nbt_garbage")
+    expect(page.locator("#setup-refused")).to_have_text("توکن این نمایشگر پذیرفته نشد.")
+    expect(page.locator("#setup")).to_be_visible()
+    expect(page.locator("#setup")).to_contain_text("nobat token create --device display")
+    expect(page.locator("#banner")).to_be_hidden()  # nothing is being retried
+    assert page.evaluate("localStorage.getItem('nobat.display.amol')") is None
+
+    page.reload()  # forgotten: the next visit asks for a token instead of failing again
+    expect(page.locator("#setup")).to_be_visible()
+    expect(page.locator("#setup-refused")).to_be_hidden()
+
+
+HEADER_ITEMS = (("office", ".wall-head h1"), ("sound", "#sound"), ("clock", "#clock"))
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_header_items_never_cover_each_other(demo, page, lang):
+    display = demo.token("--device", "display", "--office", "amol")
+    page.goto(f"{demo.url}/display/amol?token={display}&lang={lang}")
+    expect(page.locator("#counters li")).to_have_count(4)
+    for width, height in ((1024, 768), (1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        items = {name: page.locator(selector).bounding_box() for name, selector in HEADER_ITEMS}
+        for name, box in items.items():
+            assert box is not None and box["width"] > 0, (width, name)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, name, box)
+        names = list(items)
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                assert not boxes_overlap(items[first], items[second]), (width, first, second, items)
+        # The whole office name shows: nothing of it is cut off or hidden under another item.
+        assert page.evaluate(
+            "(() => { const h = document.querySelector('.wall-head h1');"
+            " return h.scrollWidth <= h.clientWidth; })()"
+        ), width
+
+
+def test_the_clock_shows_the_office_time_zone(demo, page):
+    database = demo.env["NOBAT_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE offices SET timezone = 'Pacific/Kiritimati' WHERE code = 'amol'")
+    page.goto(f"{demo.url}/display/amol?lang=en")
+    clock = page.locator("#clock")
+    expect(clock).to_have_text(re.compile(r"\d\d:\d\d"))
+    shown = re.search(r"(\d\d):(\d\d)", clock.inner_text()).group(0)
+    now = datetime.now(ZoneInfo("Pacific/Kiritimati"))
+    assert shown in {f"{t:%H:%M}" for t in (now - timedelta(minutes=1), now)}, shown
+
+
+def test_names_from_the_data_keep_their_own_direction_on_the_english_board(demo, page):
+    display = demo.token("--device", "display", "--office", "amol")
+    kiosk = demo.token("--device", "kiosk", "--office", "amol")
+    clerk = demo.token("--user", "clerk1")
+    page.goto(f"{demo.url}/display/amol?token={display}&lang=en")
+    expect(page.locator("#counters li")).to_have_count(4)
+    expect(page.locator("#counters bdi.counter-name")).to_have_count(4)
+    expect(page.locator('[data-counter="1"] bdi.counter-name')).to_have_text("باجه ۱")
+
+    demo.post("/api/v1/offices/amol/tickets", kiosk, {"service": "national-id"})
+    demo.post("/api/v1/counters/1/next", clerk)
+    recent = page.locator("#recent .recent-call").first
+    expect(recent).to_have_text("B-001 ← باجه ۱")
+    expect(recent.locator("bdi")).to_have_text("باجه ۱")
+
+
+def test_the_display_page_loads_without_a_console_error(demo, page):
+    errors: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    def response(answer) -> None:
+        if answer.status >= 400:
+            errors.append(f"{answer.status} {answer.url}")
+
+    page.on("console", console)
+    page.on("response", response)
+    display = demo.token("--device", "display", "--office", "amol")
+    page.goto(f"{demo.url}/display/amol?token={display}")
+    expect(page.locator("#counters li")).to_have_count(4)
+    page.wait_for_load_state("networkidle")
+    assert errors == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from display import wait_text
+from server.engine.estimates import Estimate
 from tests.conftest import Tokens
 
 
@@ -43,7 +45,8 @@ def test_a_called_citizen_is_sent_to_the_counter(client, tokens):
     )
     assert called.get_json()["id"] == ticket["id"]
     html = page(client, ticket, "en")
-    assert "please go to Counter 1" in html
+    # The counter's name is data, in either script: isolated, it keeps its own direction.
+    assert "please go to <bdi>Counter 1</bdi>" in html
     assert 'dir="ltr"' in html
 
 
@@ -60,3 +63,59 @@ def test_an_unknown_link_is_a_page_that_says_so(client, tokens):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "۴۰۴" in response.get_data(as_text=True)
+
+
+def call_next(client, tokens: Tokens) -> dict:
+    """Counter 1's clerk calls their next citizen."""
+    counters = client.get("/api/v1/offices/amol/counters", headers=tokens.header(tokens.clerk))
+    first = counters.get_json()[0]
+    called = client.post(
+        f"/api/v1/counters/{first['id']}/next", headers=tokens.header(tokens.clerk)
+    )
+    assert called.status_code == 200
+    return called.get_json()
+
+
+def test_a_citizen_with_nobody_ahead_is_told_under_a_minute_as_the_kiosk_says(client, tokens):
+    ticket = issue(client, tokens)
+    assert ticket["people_ahead"] == 0 and ticket["eta_range"] == [0, 0]
+    assert "کمتر از یک دقیقه" in page(client, ticket, "fa")
+    english = page(client, ticket, "en")
+    assert "under a minute" in english
+    assert "0 to 0" not in english
+
+
+def test_a_wait_of_whole_minutes_is_said_as_the_kiosk_says_it(app):
+    with app.test_request_context("/?lang=en"):
+        assert wait_text(None) == "unknown"
+        assert wait_text(Estimate(seconds=0, low=0, high=0)) == "under a minute"
+        assert wait_text(Estimate(seconds=20, low=0, high=50)) == "0 to 1 minutes"
+        assert wait_text(Estimate(seconds=120, low=120, high=120)) == "about 2 minutes"
+        assert wait_text(Estimate(seconds=300, low=130, high=470)) == "2 to 8 minutes"
+    with app.test_request_context("/"):
+        assert wait_text(Estimate(seconds=0, low=0, high=0)) == "کمتر از یک دقیقه"
+        assert wait_text(Estimate(seconds=300, low=130, high=470)) == "۲ تا ۸ دقیقه"
+
+
+def test_a_transferred_citizen_is_given_the_new_number_and_its_link(client, tokens):
+    moved = issue(client, tokens, "insurance")
+    assert call_next(client, tokens)["id"] == moved["id"]
+    response = client.post(
+        f"/api/v1/tickets/{moved['id']}/transfer",
+        json={"service": "civil"},
+        headers=tokens.header(tokens.clerk),
+    )
+    assert response.status_code == 200
+    successor = response.get_json()
+    new_path = urlsplit(successor["status_url"]).path
+
+    persian = page(client, moved, "fa")
+    assert '<bdi class="new-number">B-۰۰۱</bdi>' in persian
+    assert f'href="{new_path}"' in persian
+
+    english = page(client, moved, "en")
+    assert 'Your new number is <bdi class="new-number">B-001</bdi>' in english
+    assert f'href="{new_path}?lang=en"' in english  # the link keeps the language
+
+    # The new ticket's own page is the one that follows the citizen's turn from here.
+    assert 'http-equiv="refresh"' in page(client, successor, "en")
