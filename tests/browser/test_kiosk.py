@@ -504,6 +504,27 @@ def test_the_portrait_kiosk_keeps_large_targets(kiosk, page):
     page.set_viewport_size(LANDSCAPE)
 
 
+def clipped_cards(page: Page) -> list[str]:
+    """Visible group and service cards whose content does not fit in their box."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.group, .service')]
+             .filter((c) => c.offsetParent !== null && c.scrollHeight > c.clientHeight + 1)
+             .map((c) => `${c.dataset.group || c.dataset.service} ${c.scrollHeight}`)"""
+    )
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_a_small_kiosk_screen_scrolls_rather_than_cutting_cards(kiosk, page, lang):
+    page.set_viewport_size({"width": 1024, "height": 600})
+    open_kiosk(page, kiosk)
+    if lang == "en":
+        page.locator("#lang").click()
+    assert clipped_cards(page) == []
+    page.locator('.group[data-group="civil_registration"]').click()
+    assert clipped_cards(page) == []
+    page.set_viewport_size(LANDSCAPE)
+
+
 def test_a_closed_office_says_so(kiosk, page):
     kiosk.sql("UPDATE services SET active = 0")
     try:
