@@ -1,5 +1,5 @@
 // The wall board: renders the office's live board and rings a chime on each call.
-import { LiveOffice, deviceToken, persianDigits } from "/static/nobat-live.js";
+import { LiveOffice, deviceToken, forgetDeviceToken, persianDigits } from "/static/nobat-live.js";
 
 const wall = document.getElementById("wall");
 const text = JSON.parse(wall.dataset.text);
@@ -130,7 +130,7 @@ if (!token) {
       document.body.dataset.live = state;
       if (state === "refused") {
         // Refused at connect: nothing is retried, so the token is forgotten, not kept failing.
-        window.localStorage.removeItem(storageKey);
+        forgetDeviceToken(storageKey);
         showSetup(true);
         return;
       }

@@ -1,6 +1,7 @@
 // Which screen shows (one at a time, named on the root for the styles and the tests), the
 // overlays over it, the setup screen, and the element builders the screens are drawn with.
-import { $, clearTimers, root, state } from "./state.js";
+import { forgetDeviceToken } from "/static/nobat-live.js";
+import { $, STORAGE, clearTimers, root, state } from "./state.js";
 
 export function show(screen) {
   state.screen = screen;
@@ -14,8 +15,9 @@ export function closeOverlays() {
   $("problem").hidden = true;
 }
 
-/** No token, or a refused one (`refused` is the server's message). */
+/** No token, or a refused one (`refused` is the server's message), which is then forgotten. */
 export function showSetup(refused) {
+  if (refused) forgetDeviceToken(STORAGE);
   clearTimers();
   closeOverlays();
   $("idle").hidden = true;

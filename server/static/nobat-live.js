@@ -151,3 +151,8 @@ export function deviceToken(storageKey) {
   }
   return window.localStorage.getItem(storageKey);
 }
+
+/** The server refused the kept token: forget it, so the device asks to be set up again. */
+export function forgetDeviceToken(storageKey) {
+  window.localStorage.removeItem(storageKey);
+}

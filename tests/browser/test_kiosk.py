@@ -547,3 +547,8 @@ def test_a_kiosk_without_a_token_explains_how_to_set_it_up(kiosk, page):
     expect(setup).to_be_visible()
     expect(page.locator("#setup-refused")).to_be_visible()
     expect(page.locator("#setup-refused")).not_to_be_empty()
+    # The refused token is forgotten: the kiosk does not keep presenting it.
+    assert page.evaluate("() => localStorage.getItem('nobat.kiosk.amol')") is None
+    page.goto(f"{kiosk.server.url}/kiosk/amol")
+    expect(setup).to_be_visible()
+    expect(page.locator("#setup-refused")).to_be_hidden()
