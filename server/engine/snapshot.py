@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from server.engine import availability
 from server.engine.clock import business_date, utcnow
-from server.engine.estimates import Estimate, estimate, waiting_counts
+from server.engine.estimates import Ahead, Estimate, estimate, newcomers_ahead, waiting_counts
 from server.engine.facts import OfficeFacts, TicketFacts, counters, offices, ticket_view, tickets
 from server.engine.settings import EngineSettings
 from server.models import IS_CURRENT, CounterState, Service
 
 RECENT_CALLS = 10
+_UNSERVED = Ahead({}, served=False)
 
 _SEQ = select(offices.c.event_seq).where(offices.c.id == bindparam("office_id"))
 _COUNTERS = (
@@ -88,6 +89,9 @@ def take(
     seq = session.execute(_SEQ, params).scalar_one()
     day = business_date(office.timezone, now)
     counts = waiting_counts(session, office.id, day)
+    # A service's wait is what a new ordinary ticket of it would wait, other services'
+    # tickets at shared counters included; its own waiting count alone would understate it.
+    ahead = newcomers_ahead(session, office, counts)
     services = session.scalars(
         select(Service).where(Service.office_id == office.id).order_by(Service.position, Service.id)
     ).all()
@@ -95,7 +99,7 @@ def take(
         ServiceQueue(
             service=service,
             waiting=counts.get(service.id, 0),
-            estimate=estimate(session, service.id, counts.get(service.id, 0), settings),
+            estimate=estimate(session, ahead.get(service.id, _UNSERVED), settings),
             unavailable=unavailable(session, service, office.timezone, day, now),
         )
         for service in services

@@ -150,7 +150,7 @@ def where_it_stands(session: Session, ticket: TicketFacts, settings: EngineSetti
     if ticket.status is not TicketStatus.WAITING:
         return Issued(ticket)
     ahead = people_ahead(session, ticket)
-    return Issued(ticket, ahead, estimate(session, ticket.service_id, ahead, settings))
+    return Issued(ticket, ahead.people, estimate(session, ahead, settings))
 
 
 def transfer(
