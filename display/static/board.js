@@ -51,7 +51,7 @@ function renderServices(board) {
 function renderRecent(board) {
   byId("recent").replaceChildren(...board.recent_calls.slice(0, 6).map((ticket) => {
     const item = el("li", `recent-call status-${ticket.status}`, `${digits(ticket.number)} ← `);
-    item.append(named("counter-name", ticket.counter_name));
+    item.append(named("recent-counter", ticket.counter_name));
     return item;
   }));
 }
