@@ -395,6 +395,18 @@ def lose_the_first_answer(page: Page) -> list:
     return issued
 
 
+def a_sim_card_ticket_whose_answer_is_lost(page: Page, kiosk: Kiosk) -> tuple[str, dict]:
+    """A citizen asks for a SIM card ticket; it is issued, the answer is lost: the problem
+    sheet shows. The request's key and the ticket the server issued."""
+    open_kiosk(page, kiosk)
+    lost = lose_the_first_answer(page)
+    page.locator('.group[data-group="mobile"]').click()
+    page.wait_for_timeout(TAP_GUARD_MS)
+    page.locator('.service[data-service="mobile-sim"]').click()
+    expect(page.locator("#problem")).to_be_visible()
+    return lost[0]
+
+
 def tap_service(page: Page, group: str | None, service: str):
     """Tap a group (unless its services show already), then a service; the request's answer."""
     if group is not None:
@@ -406,18 +418,12 @@ def tap_service(page: Page, group: str | None, service: str):
 
 
 def test_after_a_lost_answer_and_back_the_next_citizen_gets_their_own_ticket(kiosk, page):
-    open_kiosk(page, kiosk)
-    lost = lose_the_first_answer(page)
-    page.locator('.group[data-group="mobile"]').click()
-    page.wait_for_timeout(TAP_GUARD_MS)
-    page.locator('.service[data-service="mobile-sim"]').click()
-    expect(page.locator("#problem")).to_be_visible()
+    first_key, first_ticket = a_sim_card_ticket_whose_answer_is_lost(page, kiosk)
     page.locator("#problem-back").click()  # the first citizen gives up and leaves
 
     page.locator("#priority-open").click()  # the next citizen is elderly
     page.locator('.reason[data-reason="elderly"]').click()
     answer = tap_service(page, None, "mobile-sim")  # still on the mobile services
-    first_key, first_ticket = lost[0]
     assert answer.request.headers["idempotency-key"] != first_key
     assert answer.status == 201
     ticket = answer.json()
@@ -428,19 +434,13 @@ def test_after_a_lost_answer_and_back_the_next_citizen_gets_their_own_ticket(kio
 
 def test_a_kiosk_gone_idle_after_a_lost_answer_starts_a_new_request(kiosk, page):
     page.clock.install()
-    open_kiosk(page, kiosk)
-    lost = lose_the_first_answer(page)
-    page.locator('.group[data-group="mobile"]').click()
-    page.wait_for_timeout(TAP_GUARD_MS)
-    page.locator('.service[data-service="mobile-sim"]').click()
-    expect(page.locator("#problem")).to_be_visible()
+    first_key, first_ticket = a_sim_card_ticket_whose_answer_is_lost(page, kiosk)
     page.clock.fast_forward(61_000)  # nobody tapped "Try again"
     expect(page.locator("#idle")).to_be_visible()
     expect(page.locator("#problem")).to_be_hidden()
 
     page.locator("#idle").click(position={"x": 40, "y": 40})  # the next citizen, same choice
     answer = tap_service(page, "mobile", "mobile-sim")
-    first_key, first_ticket = lost[0]
     assert answer.request.headers["idempotency-key"] != first_key
     assert answer.status == 201
     assert answer.json()["id"] != first_ticket["id"]

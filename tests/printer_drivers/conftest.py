@@ -14,6 +14,7 @@ import threading
 import time
 import tty
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -251,28 +252,13 @@ class TcpPrinter:
         return f"tcp://{self.host}:{self.port}"
 
 
-@pytest.fixture
-def tcp_printer() -> Iterator[TcpPrinter]:
-    """A fake raw-TCP (port 9100 style) printer on 127.0.0.1 and an ephemeral port."""
+@contextmanager
+def loopback_server(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[int]:
+    """A TCP server on 127.0.0.1 handing its connections, one at a time, to ``handle``
+    (with the event that is set when the server stops); yields its port."""
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.02)
-    fake = TcpPrinter("127.0.0.1", server.getsockname()[1], FakeEscposPrinter())
     stop = threading.Event()
-
-    def handle(conn: socket.socket) -> None:
-        conn.settimeout(0.02)
-        while not stop.is_set():
-            try:
-                data = conn.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if not data:
-                return
-            reply = fake.printer.feed(data)
-            if reply:
-                conn.sendall(reply)
 
     def serve() -> None:
         while not stop.is_set():
@@ -281,15 +267,42 @@ def tcp_printer() -> Iterator[TcpPrinter]:
             except TimeoutError:
                 continue
             with conn:
-                handle(conn)
-            fake.connections += 1
+                handle(conn, stop)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield fake
-    stop.set()
-    thread.join(2)
-    server.close()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(2)
+        server.close()
+
+
+@pytest.fixture
+def tcp_printer() -> Iterator[TcpPrinter]:
+    """A fake raw-TCP (port 9100 style) printer on 127.0.0.1 and an ephemeral port."""
+    fake = TcpPrinter("127.0.0.1", 0, FakeEscposPrinter())
+
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
+        conn.settimeout(0.02)
+        while not stop.is_set():
+            try:
+                data = conn.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            reply = fake.printer.feed(data)
+            if reply:
+                conn.sendall(reply)
+        fake.connections += 1
+
+    with loopback_server(handle) as port:
+        fake.port = port
+        yield fake
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from printer_drivers import (
     render_ticket,
 )
 from printer_drivers.drivers import local
+from tests.printer_drivers.conftest import loopback_server
 
 # UTF-8 lead bytes of Arabic-script blocks (U+0600-U+08FF: D8-DF, E0 A0-A3; U+FB50-U+FEFF: EF AD-BB)
 ARABIC_UTF8 = re.compile(
@@ -203,29 +204,17 @@ def test_preview_into_an_unwritable_place_is_offline(tmp_path, persian_ticket):
 @pytest.fixture
 def web_server() -> Iterator[str]:
     """Something else at a printer's address: a web server that answers anything with 400."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.05)
-    stop = threading.Event()
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            with conn, contextlib.suppress(OSError):
-                conn.recv(1024)
-                conn.sendall(
-                    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
-                    b"Content-Length: 11\r\nConnection: close\r\n\r\nBad Request"
-                )
+    def answer(conn: socket.socket, _stop: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            conn.recv(1024)
+            conn.sendall(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
+                b"Content-Length: 11\r\nConnection: close\r\n\r\nBad Request"
+            )
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join(2)
-    server.close()
+    with loopback_server(answer) as port:
+        yield f"tcp://127.0.0.1:{port}"
 
 
 def test_a_device_that_is_no_printer_is_offline_not_out_of_paper(web_server, persian_ticket):
