@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from server import auth
+from server import auth, printing
 from server.database import Base, make_engine, make_sessionmaker
 from server.models import EventType, Office, Role, Ticket, TicketEvent, TicketStatus, TokenKind
 from tests import builders, services
@@ -78,7 +78,11 @@ def office(database) -> Office16:
             counters.append(builders.counter(session, office, n, dict.fromkeys(SERVICES, 1)).id)
             clerk = builders.user(session, f"{code}-clerk{n}", Role.CLERK, office)
             clerks.append(auth.create_token(session, user=clerk))
-        kiosk = auth.create_token(session, device=TokenKind.KIOSK, office_id=office.id)
+        # No printer: these tests are about calls and screens, and rendering 3,000
+        # preview tickets took more of the two cores than the servers themselves.
+        kiosk = auth.create_token(
+            session, device=TokenKind.KIOSK, office_id=office.id, printer=printing.NO_PRINTER
+        )
         display = auth.create_token(session, device=TokenKind.DISPLAY, office_id=office.id)
         session.commit()
         result = Office16(code, office.id, counters, clerks, kiosk, display)
