@@ -37,6 +37,9 @@ class Config:
     # Seconds a valid token is trusted without looking it up again (see server/auth.py).
     TOKEN_CACHE_SECONDS = float(os.environ.get("NOBAT_TOKEN_CACHE_SECONDS", "5"))
 
+    # Seconds a wall display's wait estimates may lag behind a moving queue (display/board.js).
+    DISPLAY_WAITS_SECONDS = float(os.environ.get("NOBAT_DISPLAY_WAITS_SECONDS", "60"))
+
     # Where kiosk tickets print unless a kiosk says otherwise (see server/printing.py).
     DEFAULT_PRINTER = os.environ.get("NOBAT_DEFAULT_PRINTER", "preview://")
     # Seconds after which an unprinted ticket is no longer printed (no pile after a paper change).

@@ -40,9 +40,14 @@ function renderServices(board) {
     item.append(el("span", "letter", service.letter));
     item.append(named("name", fa ? service.name_fa : service.name_en));
     item.append(el("span", "count", service.waiting ? `${digits(service.waiting)} ${text.waiting}` : text.nobody));
-    if (service.waiting && service.eta_range && service.eta_range[1] >= 60) {
-      const [low, high] = service.eta_range.map((s) => Math.round(s / 60));
-      item.append(el("span", "eta", `${digits(low)}–${digits(high)} ${text.minutes}`));
+    // What a new ticket would wait: tickets of other services at shared counters count
+    // too, so it shows even when nobody waits for this service itself. Whole minutes,
+    // rounded outwards as on the printed ticket, so the range holds the estimate.
+    if (service.eta_range && service.eta_range[1] >= 60) {
+      const low = Math.floor(service.eta_range[0] / 60);
+      const high = Math.ceil(service.eta_range[1] / 60);
+      const range = low === high ? digits(low) : `${digits(low)}–${digits(high)}`;
+      item.append(el("span", "eta", `${range} ${text.minutes}`));
     }
     return item;
   }));
@@ -126,6 +131,9 @@ if (!token) {
     office: wall.dataset.office,
     onBoard: render,
     onEvent: announce,
+    // How stale a wait on the wall may get while the queue moves (a minute by default:
+    // well within the estimate's own range, and one board per display per minute).
+    estimatesMaxAgeMs: Number(wall.dataset.waitsSeconds) * 1000,
     onState: (state) => {
       document.body.dataset.live = state;
       if (state === "refused") {

@@ -4,7 +4,9 @@
 // snapshot and the numbered events that follow, applies events strictly in order
 // (an early one waits briefly for those before it), fetches a fresh snapshot when a
 // gap does not fill or after a reconnect, and reports its state so pages can show
-// a visible "connection lost" banner instead of a stale board.
+// a visible "connection lost" banner instead of a stale board. Events move the
+// counts but not the wait estimates (those need the server's service times), so a
+// page that shows estimates asks for a fresh board a while after events arrive.
 import { io } from "/assets/socket.io-client/socket.io.esm.min.js";
 
 export const EVENTS = [
@@ -24,6 +26,8 @@ export class LiveOffice {
    * @param {(state: string, detail?: string) => void} [options.onState]
    *        "connecting" | "live" | "lost" | "refused"
    * @param {string} [options.url] server URL (default: this page's origin)
+   * @param {number} [options.estimatesMaxAgeMs] refetch the board at most this long after
+   *        an event, so that its wait estimates follow the queue (default: never)
    */
   constructor(options) {
     this.options = options;
@@ -31,6 +35,7 @@ export class LiveOffice {
     this.seq = -1;
     this.buffer = new Map();
     this.gapTimer = null;
+    this.estimatesTimer = null;
     this.state = "connecting";
     this.socket = null;
   }
@@ -59,6 +64,7 @@ export class LiveOffice {
 
   stop() {
     clearTimeout(this.gapTimer);
+    clearTimeout(this.estimatesTimer);
     if (this.socket) this.socket.disconnect();
   }
 
@@ -69,6 +75,8 @@ export class LiveOffice {
 
   takeSnapshot(board) {
     if (board.seq < this.seq) return;
+    clearTimeout(this.estimatesTimer);
+    this.estimatesTimer = null;
     this.board = board;
     this.seq = board.seq;
     this.drain();
@@ -93,6 +101,11 @@ export class LiveOffice {
       if (this.options.onEvent) this.options.onEvent(event, this.board);
     }
     if (changed && this.options.onBoard) this.options.onBoard(this.board);
+    const maxAge = this.options.estimatesMaxAgeMs;
+    if (changed && maxAge && !this.estimatesTimer) {
+      // One fresh board per period while the office is busy; none while it is quiet.
+      this.estimatesTimer = setTimeout(() => this.refresh(), maxAge);
+    }
     clearTimeout(this.gapTimer);
     this.gapTimer = this.buffer.size ? setTimeout(() => this.refresh(), GAP_WAIT_MS) : null;
   }

@@ -52,10 +52,18 @@ class DemoServer:
         return self.nobat("token", "create", *args)
 
     def post(self, path: str, token: str, body: dict | None = None) -> tuple[int, dict | None]:
+        return self._call("POST", path, token, json.dumps(body or {}).encode())
+
+    def get(self, path: str, token: str) -> tuple[int, dict | None]:
+        return self._call("GET", path, token)
+
+    def _call(
+        self, method: str, path: str, token: str, data: bytes | None = None
+    ) -> tuple[int, dict | None]:
         request = urllib.request.Request(
             self.url + path,
-            data=json.dumps(body or {}).encode(),
-            method="POST",
+            data=data,
+            method=method,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:

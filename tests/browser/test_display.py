@@ -1,18 +1,61 @@
-"""The wall display in Chromium: live board, calls as they happen, and a visible lost connection."""
+"""The wall display in Chromium: live board, calls as they happen, and a visible lost connection.
+
+Starting a demo server takes most of a test's time, so the tests that only look at
+the board share one (``board``), with its tokens made once; those that need the
+office as seeded (the first number of the day) or stop the server get their own.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from server.persian import persian_digits
+from tests.browser.conftest import DemoServer, screenshot, seeded_demo
 
 pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Board:
+    """The shared demo server and its tokens."""
+
+    server: DemoServer
+    display: str
+    kiosk: str
+    clerk: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory) -> Iterator[Board]:
+    server = seeded_demo(tmp_path_factory.mktemp("display"))
+    server.env["NOBAT_DISPLAY_WAITS_SECONDS"] = "1"  # waits follow the queue within a second
+    with ThreadPoolExecutor(3) as pool:  # the tokens are made while the server starts
+        tokens = [
+            pool.submit(server.token, *args)
+            for args in (
+                ("--device", "display", "--office", "amol"),
+                ("--device", "kiosk", "--office", "amol"),
+                ("--user", "clerk1"),
+            )
+        ]
+        server.start()
+        found = Board(server, *(token.result() for token in tokens))
+    yield found
+    server.stop()
 
 
 def test_the_display_keeps_its_token_and_shows_each_call_live(demo, page):
@@ -58,20 +101,18 @@ def test_a_lost_connection_is_shown_and_the_board_catches_up_after_it(demo, page
     expect(page.locator('[data-counter="1"] .ticket-number')).to_have_text("B-۰۰۱", timeout=20000)
 
 
-def test_a_display_without_a_token_explains_how_to_set_it_up(demo, page):
-    page.goto(f"{demo.url}/display/amol")
+def test_a_display_without_a_token_explains_how_to_set_it_up(board, page):
+    page.goto(f"{board.url}/display/amol")
     expect(page.locator("#setup")).to_be_visible()
 
 
-def test_a_display_with_a_foreign_token_never_shows_another_office(demo, page):
-    clerk_elsewhere = demo.token("--user", "admin")  # an admin token without a named office
-    page.goto(f"{demo.url}/display/amol?token=nbt_not_a_token")
+def test_a_display_with_a_foreign_token_never_shows_another_office(board, page):
+    page.goto(f"{board.url}/display/amol?token=nbt_not_a_token")
     expect(page.locator("#counters li")).to_have_count(0)
-    assert clerk_elsewhere
 
 
-def test_a_refused_display_says_so_explains_the_setup_and_forgets_the_token(demo, page):
-    page.goto(f"{demo.url}/display/amol?token=nbt_garbage")
+def test_a_refused_display_says_so_explains_the_setup_and_forgets_the_token(board, page):
+    page.goto(f"{board.url}/display/amol?token=nbt_garbage")
     expect(page.locator("#setup-refused")).to_have_text("توکن این نمایشگر پذیرفته نشد.")
     expect(page.locator("#setup")).to_be_visible()
     expect(page.locator("#setup")).to_contain_text("nobat token create --device display")
@@ -96,9 +137,8 @@ def boxes_overlap(a: dict, b: dict) -> bool:
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
-def test_the_header_items_never_cover_each_other(demo, page, lang):
-    display = demo.token("--device", "display", "--office", "amol")
-    page.goto(f"{demo.url}/display/amol?token={display}&lang={lang}")
+def test_the_header_items_never_cover_each_other(board, page, lang):
+    page.goto(f"{board.url}/display/amol?token={board.display}&lang={lang}")
     expect(page.locator("#counters li")).to_have_count(4)
     for width, height in ((1024, 768), (1366, 768), (1920, 1080)):
         page.set_viewport_size({"width": width, "height": height})
@@ -129,23 +169,39 @@ def test_the_clock_shows_the_office_time_zone(demo, page):
     assert shown in {f"{t:%H:%M}" for t in (now - timedelta(minutes=1), now)}, shown
 
 
-def test_names_from_the_data_keep_their_own_direction_on_the_english_board(demo, page):
-    display = demo.token("--device", "display", "--office", "amol")
-    kiosk = demo.token("--device", "kiosk", "--office", "amol")
-    clerk = demo.token("--user", "clerk1")
-    page.goto(f"{demo.url}/display/amol?token={display}&lang=en")
+def test_names_from_the_data_keep_their_own_direction_on_the_english_board(board, page):
+    page.goto(f"{board.url}/display/amol?token={board.display}&lang=en")
     expect(page.locator("#counters li")).to_have_count(4)
     expect(page.locator("#counters bdi.counter-name")).to_have_count(4)
     expect(page.locator('[data-counter="1"] bdi.counter-name')).to_have_text("باجه ۱")
 
-    demo.post("/api/v1/offices/amol/tickets", kiosk, {"service": "national-id"})
-    demo.post("/api/v1/counters/1/next", clerk)
+    board.server.post("/api/v1/offices/amol/tickets", board.kiosk, {"service": "national-id"})
+    _status, called = board.server.post("/api/v1/counters/1/next", board.clerk)
     recent = page.locator("#recent .recent-call").first
-    expect(recent).to_have_text("B-001 ← باجه ۱")
+    expect(recent).to_have_text(f"{called['number']} ← باجه ۱")
     expect(recent.locator("bdi")).to_have_text("باجه ۱")
 
 
-def test_the_display_page_loads_without_a_console_error(demo, page):
+def test_waits_follow_the_queue_also_for_a_service_nobody_waits_for_yet(board, page):
+    """Birth certificates are served only at counter 1, after the national ID cards there."""
+    page.goto(f"{board.url}/display/amol?token={board.display}")
+    expect(page.locator("#counters li")).to_have_count(4)
+    minutes = json.loads(page.locator("#wall").get_attribute("data-text"))["minutes"]
+    births = page.locator(".service", has_text="شناسنامه")
+    _status, queue = board.server.get("/api/v1/offices/amol/queue", board.display)
+    before = next(s for s in queue["services"] if s["code"] == "birth-certificate")["eta_range"]
+
+    for _ in range(2):
+        board.server.post("/api/v1/offices/amol/tickets", board.kiosk, {"service": "national-id"})
+    _status, queue = board.server.get("/api/v1/offices/amol/queue", board.display)
+    service = next(s for s in queue["services"] if s["code"] == "birth-certificate")
+    low, high = service["eta_range"]
+    assert service["waiting"] == 0 and high > before[1] and high >= 60
+    shown = f"{persian_digits(low // 60)}–{persian_digits(-(-high // 60))} {minutes}"
+    expect(births.locator(".eta")).to_have_text(shown)
+
+
+def test_the_display_page_loads_without_a_console_error(board, page):
     errors: list[str] = []
 
     def console(message) -> None:
@@ -158,8 +214,7 @@ def test_the_display_page_loads_without_a_console_error(demo, page):
 
     page.on("console", console)
     page.on("response", response)
-    display = demo.token("--device", "display", "--office", "amol")
-    page.goto(f"{demo.url}/display/amol?token={display}")
+    page.goto(f"{board.url}/display/amol?token={board.display}")
     expect(page.locator("#counters li")).to_have_count(4)
     page.wait_for_load_state("networkidle")
     assert errors == []
