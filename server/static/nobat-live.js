@@ -104,7 +104,10 @@ export class LiveOffice {
     const maxAge = this.options.estimatesMaxAgeMs;
     if (changed && maxAge && !this.estimatesTimer) {
       // One fresh board per period while the office is busy; none while it is quiet.
-      this.estimatesTimer = setTimeout(() => this.refresh(), maxAge);
+      this.estimatesTimer = setTimeout(() => {
+        this.estimatesTimer = null; // a refresh that fails is tried again after the next event
+        this.refresh();
+      }, maxAge);
     }
     clearTimeout(this.gapTimer);
     this.gapTimer = this.buffer.size ? setTimeout(() => this.refresh(), GAP_WAIT_MS) : null;
