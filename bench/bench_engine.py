@@ -12,9 +12,9 @@ Measured:
   engine; the queue stays about one deep);
 - issue alone (services in turn; the queue grows);
 - call next alone (counters 1–4 in turn, each by its clerk, draining that queue);
-- whether call next grows with history: the same measure on a fresh database and
-  after adding 50,000 served tickets of previous business days (with their 150,000
-  events), and at a waiting queue of 5,000 for comparison.
+- whether call next grows with history or with the queue: the same measure on a
+  fresh database and after adding 50,000 served tickets of previous business days
+  (with their events), each with a short waiting queue and with one of 5,000.
 
 Writes ``bench/results/engine.json``.
 """
@@ -298,8 +298,24 @@ def history(fresh: Office1, old: Office1, analyze: bool) -> dict[str, Any]:
     out["short_queue"] = rounds(f"≤{PER_ROUND} waiting")
     for o in (fresh, old):
         benchlib.fill_queue(o.db, o.office_id, o.service_ids, DEEP_QUEUE, o.today)
+        if analyze:
+            benchlib.analyze(o.db)
     out["deep_queue"] = rounds(f"{DEEP_QUEUE:,} waiting")
     return out
+
+
+def _flat_target(
+    name: str, wanted: str, base: dict[str, Any], loaded: dict[str, Any]
+) -> dict[str, Any]:
+    """Call next's p50 in ``loaded`` against ``base``: at most half as slow again."""
+    before, after = base["call_next"]["p50_ms"], loaded["call_next"]["p50_ms"]
+    ratio = round(after / before, 2) if before and after else None
+    return {
+        "name": name,
+        "target": wanted,
+        "value": f"{before} → {after} ms (×{ratio})",
+        "pass": ratio is not None and ratio <= 1.5,
+    }
 
 
 def rate(latencies: list[float], cpu_seconds: float) -> dict[str, Any]:
@@ -465,15 +481,22 @@ def report(results: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
                     ]
                 )
         fresh, old = h["short_queue"].values()
-        before, after = fresh["call_next"]["p50_ms"], old["call_next"]["p50_ms"]
-        ratio = round(after / before, 2) if before and after else None
+        deep = next(iter(h["deep_queue"].values()))
         targets.append(
-            {
-                "name": f"engine/{name}: call next does not grow with history",
-                "target": f"p50 with {HISTORY:,} old tickets ≤ 1.5 × p50 with none",
-                "value": f"{before} → {after} ms (×{ratio})",
-                "pass": ratio is not None and ratio <= 1.5,
-            }
+            _flat_target(
+                f"engine/{name}: call next does not grow with history",
+                f"p50 with {HISTORY:,} old tickets ≤ 1.5 × p50 with none",
+                fresh,
+                old,
+            )
+        )
+        targets.append(
+            _flat_target(
+                f"engine/{name}: call next does not grow with the queue",
+                f"p50 with {DEEP_QUEUE:,} waiting ≤ 1.5 × p50 with ≤{PER_ROUND} waiting",
+                fresh,
+                deep,
+            )
         )
     return {
         "bench": "engine",
@@ -526,8 +549,9 @@ def report(results: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
                     f"Two databases alike but for history: one gets {HISTORY:,} served "
                     f"tickets of previous business days (500 a day) with {HISTORY_EVENTS} "
                     "event(s) each. "
-                    "PostgreSQL is ANALYZEd afterwards (as autovacuum would); SQLite is not "
-                    "(the app never runs ANALYZE).",
+                    "PostgreSQL is ANALYZEd afterwards and again after the deep queue is "
+                    "added (as autovacuum would, for a table that grew that much); SQLite "
+                    "is not (the app never runs ANALYZE).",
                     f"Measured in alternation, {ROUNDS} rounds of {PER_ROUND} issues then "
                     f"{PER_ROUND} calls (counters 1–4 in turn) on each, so other load on the "
                     f"machine weighs on both alike; then again after bulk-adding {DEEP_QUEUE:,} "

@@ -9,11 +9,22 @@ the whole transaction holds the write lock. Either way no ticket is claimed twic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, bindparam, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    any_,
+    bindparam,
+    func,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -78,26 +89,42 @@ def claim_next(
 
     Returns its :data:`~server.engine.facts.TICKET_COLUMNS` as called, or None.
     """
-    statement = _claim_statement(
-        routing.order(counter, priority_bound), session.get_bind().dialect.name
-    )
-    return statement.first(
-        session, {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
-    )
+    order = routing.order(counter, priority_bound)
+    params = {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
+    if session.get_bind().dialect.name == "sqlite":
+        return _claim_statement(order, _best_head).first(session, params)
+    claimed = _claim_statement(order, _best_candidate).first(session, params)
+    if claimed is None:
+        # Nothing waits, or every candidate is being claimed by others: only the
+        # full ordering tells (and it is cheap when nothing waits).
+        claimed = _claim_statement(order, _best_waiting).first(session, params)
+    return claimed
 
 
-_statements: dict[tuple[int, str], Prepared] = {}
+#: Candidates per service and priority class on PostgreSQL. A counter claims one ticket
+#: at a time (its row is locked first), so more than this many of one class are held at
+#: once only where more counters serve the service; then a call may take the next of
+#: another class first, never a ticket twice, and never none while one is free (the
+#: full ordering is the fallback). Each candidate costs a lookup: 32 made calls with
+#: 8 clerks 15 % slower than 8 did.
+CANDIDATES = 8
+
+_statements: dict[tuple[int, Callable[..., ScalarSelect]], Prepared] = {}
 
 
-def _claim_statement(order: Sequence[ColumnElement], dialect: str) -> Prepared:
-    """The claim for one ordering, built once (policies return the same order objects)."""
-    key = (id(order), dialect)
+def _claim_statement(
+    order: Sequence[ColumnElement], best: Callable[[Sequence[ColumnElement]], ScalarSelect]
+) -> Prepared:
+    """The claim for one ordering and way of finding the best, built once.
+
+    Policies return the same order objects, so ``id(order)`` names the ordering.
+    """
+    key = (id(order), best)
     if key not in _statements:
-        best = _best_head(order) if dialect == "sqlite" else _best_waiting(order)
         called = lifecycle.target(TicketStatus.WAITING, lifecycle.Action.CALL)
         _statements[key] = Prepared(
             update(tickets)
-            .where(tickets.c.id == best, IS_WAITING)
+            .where(tickets.c.id == best(order), IS_WAITING)
             .values(
                 status=called,
                 called_at=bindparam("now"),
@@ -114,7 +141,51 @@ def _best_waiting(order: Sequence[ColumnElement]) -> ScalarSelect:
 
     PostgreSQL's ``SKIP LOCKED`` passes over a ticket another clerk is claiming to the
     next in order, which may be the next of the same service: only the full ordering has it.
+    It sorts the whole queue of the counter's services, so it is the fallback of
+    :func:`_best_candidate`.
     """
+    return _waiting_in_order(order).scalar_subquery()
+
+
+def _best_candidate(order: Sequence[ColumnElement]) -> ScalarSelect:
+    """The best of the first :data:`CANDIDATES` waiting tickets of each service and class.
+
+    In any policy's order the best ticket not being claimed is among the first few of
+    its own (service, priority) group in queue order, so ordering those few gives the
+    answer of ordering every waiting ticket: each group is one range of
+    ``ix_tickets_waiting``. Sorting the whole queue made a call take 8.5 ms with 5,000
+    waiting against 1.3 ms with 25. The candidates are read without locks; only the
+    chosen one is locked (``SKIP LOCKED``), as in the full ordering.
+    """
+    own = links.alias("own")
+
+    def first_of(priority: bool) -> Select:
+        group = (
+            select(tickets.c.id)
+            .where(
+                tickets.c.service_id == own.c.service_id,
+                tickets.c.business_date == bindparam("day"),
+                tickets.c.priority == priority,
+                IS_WAITING,
+            )
+            .order_by(tickets.c.queued_at, tickets.c.id)
+            .limit(CANDIDATES)
+            .lateral(f"first_{str(priority).lower()}")
+        )
+        return (
+            select(group.c.id)
+            .select_from(own.join(group, true()))
+            .where(own.c.counter_id == bindparam("counter"))
+        )
+
+    # As an array, not IN (...): PostgreSQL then fetches the few candidates by primary key,
+    # where for IN it chose to scan every waiting ticket for them.
+    candidates = func.array(union_all(first_of(True), first_of(False)).scalar_subquery())
+    return _waiting_in_order(order).where(tickets.c.id == any_(candidates)).scalar_subquery()
+
+
+def _waiting_in_order(order: Sequence[ColumnElement]) -> Select:
+    """The first of the counter's waiting tickets in ``order`` that no one else is claiming."""
     return (
         select(tickets.c.id)
         .join(
@@ -128,7 +199,6 @@ def _best_waiting(order: Sequence[ColumnElement]) -> ScalarSelect:
         .with_for_update(skip_locked=True, of=tickets)
         # The subquery reads tickets itself; it must not correlate to the UPDATE's table.
         .correlate(None)
-        .scalar_subquery()
     )
 
 

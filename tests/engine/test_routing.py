@@ -6,10 +6,11 @@ import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from server import engine
-from server.engine import Actor, EngineSettings
-from server.models import Office
+from server.engine import Actor, EngineSettings, routing
+from server.models import Office, Ticket
 from tests import builders
 from tests.engine.helpers import call, issue
 
@@ -150,3 +151,30 @@ def test_a_mixed_queue_is_called_in_exactly_the_policys_order(session, seed, pol
         session.commit()
     assert called == expected
     assert call(session, counter.id) is None
+
+
+# Only PostgreSQL: SQLite lets one writer at a time, so no ticket is ever held by another.
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+@pytest.mark.parametrize("others", [3, routing.CANDIDATES + 3])
+def test_a_clerk_passes_over_the_tickets_other_clerks_are_claiming(
+    session, session_factory, amol, others
+):
+    """However many of a service's first tickets other transactions hold (also more than
+    the candidates read per service on PostgreSQL), a call takes the first one free."""
+    tickets = [issue(session, amol.office, "civil") for _ in range(others + 2)]
+    with session_factory() as other:
+        held = (
+            other.execute(
+                select(Ticket.id)
+                .where(Ticket.id.in_([t.id for t in tickets[:others]]))
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
+        assert len(held) == others
+        assert call(session, amol.counters[1].id).id == tickets[others].id
+        other.rollback()
+    assert call(session, amol.counters[1].id).id == tickets[0].id
