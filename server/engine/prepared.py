@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
@@ -70,13 +70,7 @@ class Prepared:
             _raise(connection, dialect, plan.sql, values, cursor, error)
         finally:
             cursor.close()
-        make = plan.row._make
-        if not any(plan.results):
-            return [make(row) for row in fetched]
-        return [
-            make(v if p is None else p(v) for p, v in zip(plan.results, row, strict=True))
-            for row in fetched
-        ]
+        return _converted(plan, fetched)
 
     def first(self, session: Session, params: dict[str, Any]) -> Any:
         found = self.rows(session, params)
@@ -85,6 +79,36 @@ class Prepared:
     def scalar(self, session: Session, params: dict[str, Any]) -> Any:
         found = self.first(session, params)
         return found[0] if found else None
+
+    def rows_then_commit(
+        self, session: Session, params: Sequence[dict[str, Any]]
+    ) -> list[list[Any]]:
+        """Run the statement once per parameter set, then commit, in one round trip.
+
+        PostgreSQL (psycopg's pipeline) only. For a statement that takes a lock every
+        other transaction of its kind waits for: sent with the COMMIT, the lock is held
+        for as long as the server takes, not until this process comes back for the
+        COMMIT (under load, several times longer). The session's own commit then finds
+        nothing left to do. Rows come back as from :meth:`rows`, one list per set.
+        """
+        connection = session.connection()
+        dialect = connection.dialect
+        dbapi = connection.connection.dbapi_connection
+        sent: list[tuple[_Plan, Any]] = []
+        try:
+            with dbapi.pipeline():
+                for each in params:
+                    plan = self._plan(dialect, each)
+                    sent.append((plan, dbapi.cursor()))
+                    sent[-1][1].execute(plan.sql, _values(plan, each))
+                dbapi.commit()
+            return [_converted(plan, cursor.fetchall()) for plan, cursor in sent]
+        except dialect.loaded_dbapi.Error as error:
+            plan, cursor = sent[-1] if sent else (None, None)
+            _raise(connection, dialect, plan.sql if plan else "", params, cursor, error)
+        finally:
+            for _, cursor in sent:
+                cursor.close()
 
     def many(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
         """Run the statement (one that returns nothing) once per parameter set."""
@@ -130,6 +154,17 @@ class Prepared:
         return plan
 
 
+def _converted(plan: _Plan, fetched: Sequence[Any]) -> list[Any]:
+    """Rows as SQLAlchemy would give them: result processors applied, columns by name."""
+    make = plan.row._make
+    if not any(plan.results):
+        return [make(row) for row in fetched]
+    return [
+        make(v if p is None else p(v) for p, v in zip(plan.results, row, strict=True))
+        for row in fetched
+    ]
+
+
 def _values(plan: _Plan, params: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
     """The caller's values, or the statement's own (a status an UPDATE sets), converted."""
     values = []
@@ -150,7 +185,7 @@ def _values(plan: _Plan, params: dict[str, Any]) -> Sequence[Any] | dict[str, An
 
 def _raise(
     connection: Any, dialect: Dialect, sql: str, values: Any, cursor: Any, error: Exception
-) -> None:
+) -> NoReturn:
     """Raise the driver's error as SQLAlchemy would, dropping a connection that died."""
     dead = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
     if dead:
