@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -64,7 +64,27 @@ def configure_engine(engine: Engine) -> Engine:
         event.listen(engine, "begin", writer.begin)
         event.listen(engine, "checkin", writer.release)
         event.listen(engine, "close", writer.release)
+    event.listen(engine, "handle_error", _mark_lost_connection)
     return engine
+
+
+def connection_lost(dialect: Dialect, error: Exception, dbapi_connection: Any, cursor: Any) -> bool:
+    """Whether ``error`` means the database ended the connection.
+
+    A restarting PostgreSQL ends every session with SQLSTATE class 57P (admin or crash
+    shutdown); psycopg may report that before it marks the connection broken, and then
+    SQLAlchemy would keep the dead connection, whose rollback fails again later.
+    """
+    if str(getattr(error, "sqlstate", None) or "").startswith("57P"):
+        return True
+    return bool(dialect.is_disconnect(error, dbapi_connection, cursor))
+
+
+def _mark_lost_connection(context: ExceptionContext) -> None:
+    """Let SQLAlchemy drop the connection (and the pool's others) when the database ended it."""
+    error = context.original_exception
+    if not context.is_disconnect and connection_lost(context.dialect, error, None, None):
+        context.is_disconnect = True
 
 
 def make_engine(url: str, **overrides: Any) -> Engine:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from flask_babel import Babel
 from flask_migrate import Migrate
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
 from server.api.errors import NobatApi
 from server.database import Base, make_engine, make_sessionmaker
 from server.engine.events import Publisher
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Database:
         engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"])
         bound = _Bound(engine, scoped_session(make_sessionmaker(engine, publisher)))
         app.extensions["nobat.db"] = bound
-        app.teardown_appcontext(lambda _exc: bound.session.remove())
+        app.teardown_appcontext(lambda _exc: _close(bound.session))
 
     @property
     def engine(self) -> Engine:
@@ -47,6 +51,21 @@ class Database:
     def session(self) -> Session:
         """The session of the current request or app context."""
         return current_app.extensions["nobat.db"].session()
+
+
+def _close(session: scoped_session[Session]) -> None:
+    """End the request's session, which rolls back whatever it left open.
+
+    The answer has been made by then. If the database dropped the connection since
+    (a restart), that rollback fails: the connection is discarded, and the failure
+    is logged, not turned into a 500 for a request that was answered.
+    """
+    try:
+        session.remove()
+    except DBAPIError as error:
+        log.warning("ending a finished request's transaction failed: %s", error.orig)
+        session().invalidate()
+        session.remove()
 
 
 db = Database()

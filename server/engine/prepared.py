@@ -19,10 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from psycopg import pq
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
+
+from server.database import connection_lost
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,9 @@ class Prepared:
             return [_converted(plan, cursor.fetchall()) for plan, cursor in sent]
         except dialect.loaded_dbapi.Error as error:
             plan, cursor = sent[-1] if sent else (None, None)
-            _raise(connection, dialect, plan.sql if plan else "", params, cursor, error)
+            # A pipeline that could not be ended leaves the connection unfit for the pool.
+            stuck = dbapi.pgconn.pipeline_status != pq.PipelineStatus.OFF
+            _raise(connection, dialect, plan.sql if plan else "", params, cursor, error, stuck)
         finally:
             for _, cursor in sent:
                 cursor.close()
@@ -184,10 +189,18 @@ def _values(plan: _Plan, params: dict[str, Any]) -> Sequence[Any] | dict[str, An
 
 
 def _raise(
-    connection: Any, dialect: Dialect, sql: str, values: Any, cursor: Any, error: Exception
+    connection: Any,
+    dialect: Dialect,
+    sql: str,
+    values: Any,
+    cursor: Any,
+    error: Exception,
+    unfit: bool = False,
 ) -> NoReturn:
-    """Raise the driver's error as SQLAlchemy would, dropping a connection that died."""
-    dead = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+    """Raise the driver's error as SQLAlchemy would, dropping a connection that died
+    (or is ``unfit`` for further use)."""
+    dbapi_connection = connection.connection.dbapi_connection
+    dead = unfit or connection_lost(dialect, error, dbapi_connection, cursor)
     if dead:
         connection.invalidate(error)
     raise exc.DBAPIError.instance(
