@@ -101,16 +101,17 @@ class Prepared:
         try:
             with dbapi.pipeline():
                 for each in params:
-                    plan = self._plan(dialect, each)
-                    sent.append((plan, dbapi.cursor()))
-                    sent[-1][1].execute(plan.sql, _values(plan, each))
+                    plan, cursor = self._plan(dialect, each), dbapi.cursor()
+                    sent.append((plan, cursor))
+                    cursor.execute(plan.sql, _values(plan, each))
                 dbapi.commit()
             return [_converted(plan, cursor.fetchall()) for plan, cursor in sent]
         except dialect.loaded_dbapi.Error as error:
-            plan, cursor = sent[-1] if sent else (None, None)
+            last_plan, last_cursor = sent[-1] if sent else (None, None)
             # A pipeline that could not be ended leaves the connection unfit for the pool.
             stuck = dbapi.pgconn.pipeline_status != pq.PipelineStatus.OFF
-            _raise(connection, dialect, plan.sql if plan else "", params, cursor, error, stuck)
+            sql = last_plan.sql if last_plan else ""
+            _raise(connection, dialect, sql, params, last_cursor, error, unfit=stuck)
         finally:
             for _, cursor in sent:
                 cursor.close()

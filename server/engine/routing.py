@@ -153,7 +153,7 @@ def _best_candidate(order: Sequence[ColumnElement]) -> ScalarSelect:
     In any policy's order the best ticket not being claimed is among the first few of
     its own (service, priority) group in queue order, so ordering those few gives the
     answer of ordering every waiting ticket: each group is one range of
-    ``ix_tickets_waiting``. Sorting the whole queue made a call take 8.5 ms with 5,000
+    ``ix_tickets_waiting``. Sorting the whole queue made a call take 3.3 ms with 5,000
     waiting against 1.3 ms with 25. The candidates are read without locks; only the
     chosen one is locked (``SKIP LOCKED``), as in the full ordering.
     """
