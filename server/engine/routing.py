@@ -160,18 +160,7 @@ def _best_candidate(order: Sequence[ColumnElement]) -> ScalarSelect:
     own = links.alias("own")
 
     def first_of(priority: bool) -> Select:
-        group = (
-            select(tickets.c.id)
-            .where(
-                tickets.c.service_id == own.c.service_id,
-                tickets.c.business_date == bindparam("day"),
-                tickets.c.priority == priority,
-                IS_WAITING,
-            )
-            .order_by(tickets.c.queued_at, tickets.c.id)
-            .limit(CANDIDATES)
-            .lateral(f"first_{str(priority).lower()}")
-        )
+        group = _first_waiting(own, priority, CANDIDATES).lateral(f"first_{str(priority).lower()}")
         return (
             select(group.c.id)
             .select_from(own.join(group, true()))
@@ -182,6 +171,22 @@ def _best_candidate(order: Sequence[ColumnElement]) -> ScalarSelect:
     # where for IN it chose to scan every waiting ticket for them.
     candidates = func.array(union_all(first_of(True), first_of(False)).scalar_subquery())
     return _waiting_in_order(order).where(tickets.c.id == any_(candidates)).scalar_subquery()
+
+
+def _first_waiting(own: Any, priority: bool, limit: int) -> Select:
+    """The first ``limit`` of today's waiting tickets of the link ``own``'s service and one
+    priority class, in queue order: one range of ``ix_tickets_waiting``."""
+    return (
+        select(tickets.c.id)
+        .where(
+            tickets.c.service_id == own.c.service_id,
+            tickets.c.business_date == bindparam("day"),
+            tickets.c.priority == priority,
+            IS_WAITING,
+        )
+        .order_by(tickets.c.queued_at, tickets.c.id)
+        .limit(limit)
+    )
 
 
 def _waiting_in_order(order: Sequence[ColumnElement]) -> Select:
@@ -215,19 +220,7 @@ def _best_head(order: Sequence[ColumnElement]) -> ScalarSelect:
     own = links.alias("own")
 
     def heads(priority: bool) -> Select:
-        first = (
-            select(tickets.c.id)
-            .where(
-                tickets.c.service_id == own.c.service_id,
-                tickets.c.business_date == bindparam("day"),
-                tickets.c.priority == priority,
-                IS_WAITING,
-            )
-            .order_by(tickets.c.queued_at, tickets.c.id)
-            .limit(1)
-            .correlate(own)
-            .scalar_subquery()
-        )
+        first = _first_waiting(own, priority, 1).correlate(own).scalar_subquery()
         return (
             select(own.c.tier, tickets.c.id, tickets.c.priority, tickets.c.queued_at)
             .select_from(own.join(tickets, tickets.c.id == first))
