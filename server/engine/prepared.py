@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from psycopg import pq
+import psycopg
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -88,33 +88,34 @@ class Prepared:
     ) -> list[list[Any]]:
         """Run the statement once per parameter set, then commit, in one round trip.
 
-        PostgreSQL (psycopg's pipeline) only. For a statement that takes a lock every
-        other transaction of its kind waits for: sent with the COMMIT, the lock is held
-        for as long as the server takes, not until this process comes back for the
-        COMMIT (under load, several times longer). The session's own commit then finds
-        nothing left to do. Rows come back as from :meth:`rows`, one list per set.
+        PostgreSQL (psycopg) only. For a statement that takes a lock every other
+        transaction of its kind waits for: sent with the COMMIT, the lock is held for
+        as long as the server takes, not until this process comes back for the COMMIT
+        (under load, several times longer). The statements and the COMMIT go as one
+        query string, with values bound by psycopg on this side (a string of several
+        statements takes no server-side parameters). The session's own commit then
+        finds nothing left to do. Rows come back as from :meth:`rows`, one list per set.
         """
         connection = session.connection()
         dialect = connection.dialect
         dbapi = connection.connection.dbapi_connection
-        sent: list[tuple[_Plan, Any]] = []
+        plans = [self._plan(dialect, each) for each in params]
+        cursor = psycopg.ClientCursor(dbapi)
         try:
-            with dbapi.pipeline():
-                for each in params:
-                    plan, cursor = self._plan(dialect, each), dbapi.cursor()
-                    sent.append((plan, cursor))
-                    cursor.execute(plan.sql, _values(plan, each))
-                dbapi.commit()
-            return [_converted(plan, cursor.fetchall()) for plan, cursor in sent]
+            sql = "; ".join(
+                cursor.mogrify(plan.sql, _values(plan, each))
+                for plan, each in zip(plans, params, strict=True)
+            )
+            cursor.execute(sql + "; COMMIT")
+            found = []
+            for plan in plans:
+                found.append(_converted(plan, cursor.fetchall()))
+                cursor.nextset()
+            return found
         except dialect.loaded_dbapi.Error as error:
-            last_plan, last_cursor = sent[-1] if sent else (None, None)
-            # A pipeline that could not be ended leaves the connection unfit for the pool.
-            stuck = dbapi.pgconn.pipeline_status != pq.PipelineStatus.OFF
-            sql = last_plan.sql if last_plan else ""
-            _raise(connection, dialect, sql, params, last_cursor, error, unfit=stuck)
+            _raise(connection, dialect, plans[0].sql, params, cursor, error)
         finally:
-            for _, cursor in sent:
-                cursor.close()
+            cursor.close()
 
     def many(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
         """Run the statement (one that returns nothing) once per parameter set."""
@@ -196,12 +197,9 @@ def _raise(
     values: Any,
     cursor: Any,
     error: Exception,
-    unfit: bool = False,
 ) -> NoReturn:
-    """Raise the driver's error as SQLAlchemy would, dropping a connection that died
-    (or is ``unfit`` for further use)."""
-    dbapi_connection = connection.connection.dbapi_connection
-    dead = unfit or connection_lost(dialect, error, dbapi_connection, cursor)
+    """Raise the driver's error as SQLAlchemy would, dropping a connection that died."""
+    dead = connection_lost(dialect, error, connection.connection.dbapi_connection, cursor)
     if dead:
         connection.invalidate(error)
     raise exc.DBAPIError.instance(
