@@ -3,8 +3,10 @@
 A policy only decides the order. The claim itself is a single
 ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING``: on PostgreSQL the inner
 select takes ``FOR UPDATE SKIP LOCKED`` so that concurrent clerks pass over a
-row another clerk is claiming; on SQLite the connection began ``IMMEDIATE``, so
-the whole transaction holds the write lock. Either way no ticket is claimed twice.
+row another clerk is claiming (over the first few tickets of each service, and
+over all of them only when none of those is free); on SQLite the connection
+began ``IMMEDIATE``, so the whole transaction holds the write lock. Either way
+no ticket is claimed twice.
 """
 
 from __future__ import annotations
