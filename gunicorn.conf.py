@@ -10,6 +10,12 @@ import gc
 import os
 
 bind = os.environ.get("NOBAT_BIND", "127.0.0.1:5000")
+# TLS served by gunicorn itself, for an office without a reverse proxy (README). Behind
+# nginx, nginx holds the certificate instead.
+certfile = os.environ.get("NOBAT_TLS_CERT") or None
+keyfile = os.environ.get("NOBAT_TLS_KEY") or None
+if bool(certfile) != bool(keyfile):
+    raise SystemExit("NOBAT_TLS_CERT and NOBAT_TLS_KEY go together")
 workers = 1
 # NOBAT_ASYNC_MODE (server/config.py), docs/decisions.md: greenlets on gevent's pywsgi with
 # gevent-websocket (the websocket server Engine.IO uses under gevent), or a thread each.

@@ -1,27 +1,34 @@
-"""Who is calling: bearer tokens for staff and devices, and who may do what.
+"""Who is calling: bearer tokens for devices and scripts, session cookies for staff pages.
 
 Tokens are random secrets shown once; only their SHA-256 is stored. A device
-token (kiosk, display) is bound to one office; a staff token acts as its user,
-who belongs to one office unless an administrator.
+token (kiosk, display) is bound to one office, a counter device's also to one
+counter; a staff token acts as its user, who belongs to one office unless an
+administrator. Staff in a browser sign in instead (``server/signin.py``): a
+session cookie (``server/staff_sessions.py``), whose state-changing requests must
+carry a CSRF token (``server/csrf.py``). A request with an ``Authorization``
+header is judged by it alone: its cookies are not looked at.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask import current_app, g, request
-from flask_babel import gettext
+import flask
+from flask import current_app, g, redirect, request, url_for
+from flask_babel import get_locale, gettext
 from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server import csrf, staff_sessions
 from server.engine.cache import cached
 from server.engine.clock import utcnow
 from server.engine.events import Actor
-from server.models import ApiToken, Role, TokenKind, User
+from server.hashing import hash_token
+from server.models import ApiToken, Counter, Role, TokenKind, User
+from server.staff_sessions import StaffUser
 
 TOKEN_PREFIX = "nbt_"
 
@@ -32,17 +39,23 @@ class Caller(StrEnum):
     STAFF = "staff"  # any clerk, manager or administrator
     KIOSK = "kiosk"
     DISPLAY = "display"
+    COUNTER = "counter"  # a keypad or LED display at one counter (no endpoint allows it yet)
 
 
 @dataclass(frozen=True)
 class Principal:
-    token_id: int
+    #: The bearer token presented (None for a signed-in browser).
+    token_id: int | None
     kind: TokenKind
     office_id: int | None
     user_id: int | None = None
     role: Role | None = None
     #: A kiosk's own printer setting (None: the server's default).
     printer: str | None = None
+    #: The staff session of a signed-in browser.
+    session_id: int | None = None
+    #: A counter device's counter.
+    counter_id: int | None = None
 
     @property
     def caller(self) -> Caller:
@@ -59,31 +72,33 @@ class Principal:
         return self.role is Role.ADMIN or self.office_id == office_id
 
 
-def hash_token(secret: str) -> str:
-    """How a token is stored and looked up."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def create_token(
     session: Session,
     *,
     user: User | None = None,
     device: TokenKind | None = None,
     office_id: int | None = None,
+    counter: Counter | None = None,
     name: str = "",
     printer: str | None = None,
 ) -> str:
-    """Store a new token for a user or a device of an office; return the secret (shown once)."""
+    """Store a new token for a user or a device of an office; return the secret (shown once).
+
+    A counter device's token is bound to its ``counter`` (and that counter's office).
+    """
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     kind = TokenKind.USER if user is not None else device
     if kind is None or (kind is TokenKind.USER) != (user is not None):
-        raise ValueError("a token is for a user or for a kiosk/display device")
+        raise ValueError("a token is for a user or for a kiosk/display/counter device")
+    if (kind is TokenKind.COUNTER) != (counter is not None):
+        raise ValueError("a counter device's token, and only one, is bound to a counter")
     session.add(
         ApiToken(
             token_hash=hash_token(secret),
             kind=kind,
             user_id=user.id if user else None,
-            office_id=user.office_id if user else office_id,
+            office_id=user.office_id if user else counter.office_id if counter else office_id,
+            counter_id=counter.id if counter else None,
             name=name,
             printer=printer,
             created_at=utcnow(),
@@ -99,6 +114,7 @@ _PRINCIPAL = (
         _tokens.c.kind,
         _tokens.c.office_id,
         _tokens.c.printer,
+        _tokens.c.counter_id,
         _users.c.id,
         _users.c.role,
         _users.c.office_id,
@@ -125,17 +141,37 @@ def _look_up(session: Session, digest: str) -> Principal | None:
     row = session.execute(_PRINCIPAL, {"hash": digest}).first()
     if row is None:
         return None
-    token_id, kind, token_office, printer, user_id, role, user_office, active = row
+    token_id, kind, token_office, printer, counter_id, user_id, role, user_office, active = row
     if kind is TokenKind.USER:
         if user_id is None or not active:
             return None
         return Principal(token_id, kind, user_office, user_id, role)
-    return Principal(token_id, kind, token_office, printer=printer)
+    return Principal(token_id, kind, token_office, printer=printer, counter_id=counter_id)
+
+
+def session_principal(session: Session, secret: str) -> Principal | None:
+    """The principal of a signed-in browser's session secret, or None (looked up every time)."""
+    user = staff_sessions.look_up(session, secret)
+    return _staff_principal(user) if user is not None else None
+
+
+def _staff_principal(user: StaffUser) -> Principal:
+    return Principal(
+        None, TokenKind.USER, user.office_id, user.user_id, user.role, session_id=user.session_id
+    )
 
 
 def authenticate(session: Session) -> Principal:
-    """The caller of this request, or a 401 (once per request: the result is kept)."""
+    """The caller of this request, or a 401 (once per request: the result is kept).
+
+    A bearer token if the request has an ``Authorization`` header, else a signed-in
+    browser's session cookie, whose state-changing requests must carry the session's
+    CSRF token (403 ``csrf`` otherwise).
+    """
     if "principal" in g:
+        return g.principal
+    if "Authorization" not in request.headers and staff_sessions.presented():
+        g.principal = _staff_principal(_signed_in_or_401(session))
         return g.principal
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
@@ -158,3 +194,37 @@ def require(session: Session, office_id: int, *callers: Caller) -> Principal:
     if not principal.belongs_to(office_id):
         abort(403, message=gettext("this caller belongs to another office"))
     return principal
+
+
+def signed_in(session: Session) -> StaffUser | None:
+    """The staff user signed in in this browser, or None: for pages, and never aborts."""
+    return staff_sessions.current(session)
+
+
+def require_signed_in(session: Session) -> StaffUser:
+    """The signed-in staff user of a page; an anonymous browser is sent to sign in first.
+
+    It comes back here afterwards (``/login?next=<this page>``). A state-changing
+    request must carry the session's CSRF token (403 ``csrf`` otherwise).
+    """
+    user = signed_in(session)
+    if user is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else "/"
+        english = get_locale() is not None and get_locale().language == "en"
+        flask.abort(redirect(url_for("signin.form", next=target, lang="en" if english else None)))
+    _check_csrf()
+    return user
+
+
+def _signed_in_or_401(session: Session) -> StaffUser:
+    user = signed_in(session)
+    if user is None:
+        abort(401, message=gettext("your sign-in has ended; sign in again"))
+    _check_csrf()
+    return user
+
+
+def _check_csrf() -> None:
+    """A cookie authenticated this request: a change must carry the session's CSRF token."""
+    if csrf.changes_state():
+        csrf.verify(csrf.session_token(staff_sessions.presented() or ""))

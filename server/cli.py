@@ -1,10 +1,11 @@
-"""The ``nobat`` command: database, demo data, users, tokens, serving."""
+"""The ``nobat`` command: database, demo data, users, tokens, device links, serving."""
 
 from __future__ import annotations
 
 import os
 import re
 import sys
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -13,12 +14,12 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from printer_drivers import PrinterError, open_printer
-from server import auth
+from server import auth, demo, device_links, staff_sessions
 from server.app import create_app
 from server.engine import close_day
 from server.engine.clock import utcnow
 from server.extensions import db
-from server.models import ApiToken, Office, Role, TokenKind, User
+from server.models import ApiToken, Counter, Office, Role, TokenKind, User
 from server.passwords import hash_password
 from server.seed import seed_demo
 
@@ -41,16 +42,22 @@ def seed_demo_command() -> None:
     _seed_and_report()
 
 
-def _seed_and_report() -> None:
-    result = seed_demo(db.session, os.environ.get("NOBAT_DEMO_PASSWORD"))
+def _seed_and_report() -> tuple[Office, str | None]:
+    """Seed the demo office; the office and the demo users' password, if it is known."""
+    instance = current_app.config["INSTANCE"]
+    chosen = os.environ.get("NOBAT_DEMO_PASSWORD")
+    result = seed_demo(db.session, chosen or demo.kept_password(instance))
     db.session.commit()
     click.echo(f"demo office: {result.office.code} ({result.office.name_en})")
     if result.created_users:
         click.echo(f"created users: {', '.join(result.created_users)}")
-        if not os.environ.get("NOBAT_DEMO_PASSWORD"):
-            click.echo(f"their password (shown once): {result.password}")
+        if not chosen:
+            demo.keep_password(instance, result.password)
+            where = instance / demo.PASSWORD_FILE
+            click.echo(f"their password: {result.password} (kept in {where})")
     else:
         click.echo("users already exist; nothing changed")
+    return result.office, chosen or demo.kept_password(instance)
 
 
 @main.group("user")
@@ -113,13 +120,14 @@ def user_add(
 @click.argument("username")
 @with_appcontext
 def user_disable(username: str) -> None:
-    """Disable a staff user: their tokens stop working (running servers: within seconds)."""
+    """Disable a staff user: signed out at once; tokens refused (servers: within seconds)."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no user {username}")
     user.active = False
+    ended = staff_sessions.end_all(db.session, user.id)
     db.session.commit()
-    click.echo(f"disabled {username}")
+    click.echo(f"disabled {username}" + (f"; ended {ended} sign-ins" if ended else ""))
 
 
 @main.group("token")
@@ -127,10 +135,14 @@ def token_group() -> None:
     """API tokens for staff and devices."""
 
 
+DEVICES = [kind.value for kind in TokenKind if kind is not TokenKind.USER]
+
+
 @token_group.command("create")
 @click.option("--user", "username", help="a staff user's name")
-@click.option("--device", type=click.Choice([TokenKind.KIOSK.value, TokenKind.DISPLAY.value]))
+@click.option("--device", type=click.Choice(DEVICES))
 @click.option("--office", "office_code", help="the office a device token is bound to")
+@click.option("--counter", "counter_number", type=int, help="counter devices: the counter's number")
 @click.option("--name", default="", help="a label, e.g. 'kiosk by the door'")
 @click.option(
     "--printer",
@@ -142,13 +154,18 @@ def token_create(
     username: str | None,
     device: str | None,
     office_code: str | None,
+    counter_number: int | None,
     name: str,
     printer: str | None,
 ) -> None:
     """Create a token and print it once (only its hash is kept)."""
     session = db.session
     if bool(username) == bool(device):
-        raise click.UsageError("give either --user NAME or --device kiosk|display --office CODE")
+        raise click.UsageError(
+            "give either --user NAME or --device kiosk|display|counter --office CODE"
+        )
+    if counter_number is not None and device != TokenKind.COUNTER.value:
+        raise click.UsageError("--counter is for counter devices")
     if username:
         user = session.scalar(select(User).where(User.username == username, User.active))
         if user is None:
@@ -158,6 +175,11 @@ def token_create(
         if not office_code:
             raise click.UsageError("--device needs --office CODE")
         office = _office(office_code)
+        counter = None
+        if device == TokenKind.COUNTER.value:
+            if counter_number is None:
+                raise click.UsageError("--device counter needs --counter NUMBER")
+            counter = _counter(office, counter_number)
         if printer and device != TokenKind.KIOSK.value:
             raise click.UsageError("--printer is for kiosks")
         if printer not in (None, "agent", "none"):
@@ -166,7 +188,12 @@ def token_create(
             except PrinterError as error:
                 raise click.BadParameter(str(error), param_hint="--printer") from None
         secret = auth.create_token(
-            session, device=TokenKind(device), office_id=office.id, name=name, printer=printer
+            session,
+            device=TokenKind(device),
+            office_id=office.id,
+            counter=counter,
+            name=name,
+            printer=printer,
         )
     session.commit()
     click.echo(secret)
@@ -178,16 +205,19 @@ def token_create(
 def token_list(office_code: str | None) -> None:
     """The tokens still valid: id, kind, whose, label, when made (secrets are never kept)."""
     query = (
-        select(ApiToken, User.username, Office.code)
+        select(ApiToken, User.username, Office.code, Counter.number)
         .outerjoin(User, User.id == ApiToken.user_id)
         .outerjoin(Office, Office.id == func.coalesce(ApiToken.office_id, User.office_id))
+        .outerjoin(Counter, Counter.id == ApiToken.counter_id)
         .where(ApiToken.revoked.is_(False))
         .order_by(ApiToken.id)
     )
     if office_code:
         query = query.where(Office.id == _office(office_code).id)
-    for token, username, office in db.session.execute(query):
+    for token, username, office, counter in db.session.execute(query):
         whose = username if token.kind is TokenKind.USER else office
+        if counter is not None:
+            whose = f"{office} counter {counter}"
         made = token.created_at.strftime("%Y-%m-%d %H:%M UTC")
         click.echo(f"{token.id}\t{token.kind.value}\t{whose or '-'}\t{token.name or '-'}\t{made}")
 
@@ -204,6 +234,37 @@ def token_revoke(token_id: int) -> None:
     db.session.commit()
     seconds = current_app.config["TOKEN_CACHE_SECONDS"]
     click.echo(f"revoked token {token_id}; servers stop accepting it within {seconds:g} s")
+
+
+@main.group("device")
+def device_group() -> None:
+    """Kiosks and displays."""
+
+
+@device_group.command("link")
+@click.option("--device", required=True, type=click.Choice([k.value for k in device_links.PAGES]))
+@click.option("--office", "office_code", required=True, help="the office the device serves")
+@click.option(
+    "--url",
+    "base",
+    default=f"http://{DEMO_HOST}:{DEMO_PORT}",
+    show_default=True,
+    help="the server's address as the device reaches it",
+)
+@with_appcontext
+def device_link(device: str, office_code: str, base: str) -> None:
+    """Print a one-time link that pairs a kiosk or display when opened on it (once, for hours)."""
+    office = _office(office_code)
+    click.echo(_new_link(TokenKind(device), office, base))
+    db.session.commit()
+    hours = current_app.config["DEVICE_LINK_HOURS"]
+    click.echo(f"open it once on the {device} within {hours:g} hours", err=True)
+
+
+def _new_link(kind: TokenKind, office: Office, base: str) -> str:
+    lifetime = timedelta(hours=current_app.config["DEVICE_LINK_HOURS"])
+    code = device_links.create_link(db.session, kind, office.id, lifetime=lifetime, now=utcnow())
+    return device_links.link_url(base, kind, office.code, code)
 
 
 @main.command("close-day")
@@ -232,12 +293,16 @@ def serve_command(host: str, port: int) -> None:
 @click.option("--port", default=DEMO_PORT, show_default=True, type=int)
 @with_appcontext
 def demo_command(host: str, port: int) -> None:
-    """Migrate, seed the demo office and serve it."""
+    """Migrate, seed the demo office and serve it; say where each page is and how to sign in."""
     from server.serving import serve
 
     upgrade(directory=str(current_app.config["MIGRATIONS"]))
-    _seed_and_report()
-    click.echo(f"serving the demo office on http://{host}:{port}/ (Ctrl+C stops)")
+    office, password = _seed_and_report()
+    base = demo.base_url(host, port)
+    links = {kind.value: _new_link(kind, office, base) for kind in device_links.PAGES}
+    db.session.commit()
+    click.echo(demo.welcome(base, office.code, links, password))
+    click.echo(f"serving the demo office on {base}/ (Ctrl+C stops)")
     db.engine.dispose()  # the server is a process of its own
     serve(host, port)
 
@@ -247,6 +312,15 @@ def _office(code: str) -> Office:
     if office is None:
         raise click.ClickException(f"no office {code}")
     return office
+
+
+def _counter(office: Office, number: int) -> Counter:
+    counter = db.session.scalar(
+        select(Counter).where(Counter.office_id == office.id, Counter.number == number)
+    )
+    if counter is None:
+        raise click.ClickException(f"no counter {number} in office {office.code}")
+    return counter
 
 
 if __name__ == "__main__":

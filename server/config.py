@@ -36,6 +36,14 @@ class Config:
 
     # Seconds a valid token is trusted without looking it up again (see server/auth.py).
     TOKEN_CACHE_SECONDS = float(os.environ.get("NOBAT_TOKEN_CACHE_SECONDS", "5"))
+    # Hours a staff sign-in lasts: a working day (server/staff_sessions.py).
+    SESSION_HOURS = float(os.environ.get("NOBAT_SESSION_HOURS", "10"))
+    # Hours a one-time device link stays valid (server/device_links.py).
+    DEVICE_LINK_HOURS = 12
+    # Reverse proxies in front of the app whose X-Forwarded-For, -Proto and -Host are
+    # believed (docker-compose.yml: nginx, so 1). With 0 they are ignored: any client
+    # could send them, e.g. to spread its failed sign-ins over invented addresses.
+    PROXIES = int(os.environ.get("NOBAT_PROXIES", "0"))
 
     # Seconds a wall display's wait estimates may lag behind a moving queue (display/board.js).
     DISPLAY_WAITS_SECONDS = float(os.environ.get("NOBAT_DISPLAY_WAITS_SECONDS", "60"))

@@ -2,17 +2,22 @@
 
 Who sends what (every handler is here):
 
-- client ``connect`` with ``auth={"token": ..., "office": code}``: kiosks, displays
-  and staff; refused without valid credentials or for another office. The client
-  joins ``office:<id>`` (a kiosk also ``kiosk:<token id>``) and is sent ``snapshot``.
+- client ``connect`` with ``auth={"token": ..., "office": code}``: kiosks, displays,
+  counter devices and staff; a browser signed in as staff leaves the token out (its
+  session cookie comes with the handshake, which Engine.IO accepts only from this
+  server's own origin). Refused without valid credentials or for another office.
+  The client joins ``office:<id>`` (a kiosk also ``kiosk:<token id>``) and is sent
+  ``snapshot``.
 - server ``snapshot``: the office's board with its sequence number ``seq``.
-- server ``issued``, ``called``, ``recalled``, ``started``, ``done``, ``no_show``,
-  ``transferred``, ``cancelled``, ``expired``, ``counter``: ``{"seq", "type", "at",
+- server ``issued``, ``called``, ``reinstated``, ``recalled``, ``started``, ``parked``,
+  ``resumed``, ``done``, ``no_show``, ``transferred``, ``cancelled``, ``expired``,
+  ``counter`` (its holder and pause reason too): ``{"seq", "type", "at",
   "ticket", "counter"}``, numbered per office without gaps. A client that sees a
   gap (after a short wait for late arrivals) or reconnects asks for a snapshot.
 - client ``snapshot``: asks for a fresh board; answered through the ack.
 - client ``join`` ``{"room": "counter:<id>" | "kiosk:<id>"}``: a further room of its
-  own office; answered ``{"ok": true}`` or ``{"error": {...}}``.
+  own office (a counter device: only its own counter's); answered ``{"ok": true}`` or
+  ``{"error": {...}}``.
 - server ``print`` (to ``kiosk:<id>``): a print job for the kiosk's print agent.
 - server ``print_status`` (to ``kiosk:<id>``): a job printed, failed (with the
   printer's reason) or went stale; the kiosk screen tells the citizen.
@@ -35,9 +40,10 @@ from flask_socketio import SocketIO, join_room
 from sqlalchemy import select, update
 
 from server import printing as printing_jobs
+from server import staff_sessions
 from server.api import present
 from server.api.schemas import QueueOut
-from server.auth import Caller, Principal, principal_for
+from server.auth import Caller, Principal, principal_for, session_principal
 from server.engine import LiveEvent, snapshot
 from server.engine.clock import utcnow
 from server.engine.facts import office_by_code, office_by_id
@@ -109,14 +115,9 @@ def board(office_id: int) -> dict[str, Any]:
 
 @socketio.on("connect")
 def connect(auth: Any = None) -> bool:
-    """Any device or staff member with a valid token; joins its office room and gets a snapshot."""
+    """A device's token or a signed-in browser: joins its office room and gets a snapshot."""
     auth = auth if isinstance(auth, dict) else {}
-    token = auth.get("token")
-    principal = (
-        principal_for(db.session, token, remember=current_app.config["TOKEN_CACHE_SECONDS"])
-        if isinstance(token, str) and token
-        else None
-    )
+    principal = _principal(auth.get("token"))
     if principal is None:
         return False
     office_id = _office_of(principal, auth.get("office"))
@@ -133,6 +134,14 @@ def connect(auth: Any = None) -> bool:
         _agent_seen(principal.token_id, utcnow())
     socketio.emit("snapshot", board(office_id), to=request.sid)
     return True
+
+
+def _principal(token: Any) -> Principal | None:
+    """Who connects: the token's bearer, or without one the browser's signed-in staff user."""
+    if isinstance(token, str) and token:
+        return principal_for(db.session, token, remember=current_app.config["TOKEN_CACHE_SECONDS"])
+    secret = staff_sessions.presented()
+    return session_principal(db.session, secret) if token is None and secret else None
 
 
 @socketio.on("disconnect")
@@ -239,6 +248,8 @@ def _may_join(client: _Client, kind: str, room_id: int) -> bool:
     principal = client.principal
     if kind == "kiosk":
         return principal.caller is Caller.KIOSK and principal.token_id == room_id
+    if principal.caller is Caller.COUNTER:
+        return principal.counter_id == room_id
     office = db.session.scalar(select(Counter.office_id).where(Counter.id == room_id))
     return office == client.office_id
 

@@ -8,6 +8,10 @@ import secrets
 
 _N, _R, _P = 2**14, 8, 1
 
+#: A hash no password matches that costs as much to check as a real one: signing in
+#: with an unknown user name then takes as long to refuse as a wrong password.
+DUMMY_HASH = f"scrypt${_N}${_R}${_P}${'00' * 16}${'00' * 32}"
+
 
 def hash_password(password: str) -> str:
     """A salted scrypt hash in a self-describing string."""

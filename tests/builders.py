@@ -77,6 +77,11 @@ def device_token(session: Session, kind: TokenKind, office: Office) -> str:
     return auth.create_token(session, device=kind, office_id=office.id)
 
 
+def counter_token(session: Session, counter: Counter) -> str:
+    """A bearer token of the keypad or LED display at ``counter``."""
+    return auth.create_token(session, device=TokenKind.COUNTER, counter=counter)
+
+
 @cache
 def _secret_hash() -> str:
     # scrypt is slow on purpose; one hash serves every test user.

@@ -8,13 +8,18 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from server.engine.facts import OfficeFacts, counter_office, office_by_code
+from server.auth import Caller, Principal, require
+from server.engine.errors import N_, DomainError
+from server.engine.events import Actor
+from server.engine.facts import OfficeFacts, counter_office, counters, office_by_code
 from server.engine.settings import EngineSettings
 from server.extensions import db
 from server.models import Ticket
 
 _tickets = Ticket.__table__
 _TICKET_OFFICE = select(_tickets.c.office_id).where(_tickets.c.id == bindparam("id"))
+_TICKET_COUNTER = select(_tickets.c.counter_id).where(_tickets.c.id == bindparam("id"))
+_HOLDER = select(counters.c.clerk_id).where(counters.c.id == bindparam("id"))
 
 
 def session() -> Session:
@@ -47,3 +52,33 @@ def ticket_office_or_404(ticket_id: int) -> int:
     if office_id is None:
         abort(404, message=gettext("no ticket %(id)s", id=ticket_id))
     return office_id
+
+
+def counter_actor(counter_id: int) -> tuple[Principal, Actor]:
+    """Who acts at this counter: a clerk of its office, or a device at this very counter.
+
+    A device (a caller keypad) acts for the clerk who holds the counter; with nobody
+    holding it there is no one to act for, so the clerk opens it on the page first.
+    """
+    principal = require(session(), counter_office_or_404(counter_id), Caller.STAFF, Caller.COUNTER)
+    return principal, _acting(principal, counter_id)
+
+
+def ticket_actor(ticket_id: int) -> Actor:
+    """Who acts on this ticket: a clerk of its office, or a device at the ticket's counter."""
+    principal = require(session(), ticket_office_or_404(ticket_id), Caller.STAFF, Caller.COUNTER)
+    if principal.caller is not Caller.COUNTER:
+        return principal.actor
+    at = session().execute(_TICKET_COUNTER, {"id": ticket_id}).scalar()
+    return _acting(principal, at)
+
+
+def _acting(principal: Principal, counter_id: int | None) -> Actor:
+    if principal.caller is not Caller.COUNTER:
+        return principal.actor
+    if counter_id != principal.counter_id:
+        abort(403, message=gettext("this device belongs to another counter"))
+    holder = session().execute(_HOLDER, {"id": counter_id}).scalar()
+    if holder is None:
+        raise DomainError(N_("this counter is closed; a clerk opens it on the counter page first"))
+    return Actor(user_id=holder, device_token_id=principal.token_id)

@@ -1,4 +1,5 @@
-"""Counter commands: call next, open, pause, close."""
+"""Counter commands: the counter's screen, call next, call by number, open, take over,
+pause, close."""
 
 from __future__ import annotations
 
@@ -13,10 +14,19 @@ from sqlalchemy.orm import selectinload
 from server import engine
 from server.api import present
 from server.api.blueprint import Blueprint
-from server.api.context import counter_office_or_404, session, settings
-from server.api.schemas import CounterOut, TicketOut
-from server.auth import Caller, require
+from server.api.context import counter_actor, session, settings
+from server.api.schemas import (
+    CallByNumber,
+    CallHeaders,
+    CounterOut,
+    CounterViewOut,
+    NextCall,
+    TicketOut,
+)
+from server.api.schemas import Pause as PauseBody
 from server.engine import CounterFacts
+from server.engine.counter_view import view
+from server.engine.facts import office_by_id
 from server.models import Counter, CounterService, User
 
 blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description="Counters")
@@ -24,14 +34,35 @@ blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description
 COUNTER = "<id:counter>"
 
 
+@blp.route(f"/{COUNTER}")
+class CounterScreen(MethodView):
+    @blp.response(200, CounterViewOut)
+    def get(self, counter: int) -> dict[str, Any]:
+        """What the counter's clerk sees: the citizen at it, what waits, parked tickets, the day."""
+        _principal, actor = counter_actor(counter)
+        seen = view(session(), counter, clerk_id=actor.user_id, settings=settings())
+        return present.counter_view(seen, office_by_id(session(), seen.counter.office_id).timezone)
+
+
 @blp.route(f"/{COUNTER}/next")
 class Next(MethodView):
+    @blp.arguments(CallHeaders(), location="headers")
+    @blp.arguments(NextCall(), required=False)
     @blp.response(200, TicketOut)
     @blp.alt_response(204, description="nothing waits for this counter")
-    def post(self, counter: int) -> dict[str, Any] | Response:
+    def post(
+        self, headers: dict[str, Any], body: dict[str, Any], counter: int
+    ) -> dict[str, Any] | Response:
         """Finish the current ticket as served and call the next one for this counter."""
-        principal = require(session(), counter_office_or_404(counter), Caller.STAFF)
-        ticket = engine.call_next(session(), counter, actor=principal.actor, settings=settings())
+        _principal, actor = counter_actor(counter)
+        ticket = engine.call_next(
+            session(),
+            counter,
+            actor=actor,
+            settings=settings(),
+            request_key=headers["idempotency_key"],
+            expect=body.get("current", engine.UNCHECKED),
+        )
         payload = present.ticket(engine.Issued(ticket)) if ticket else None
         session().commit()
         if payload is not None:
@@ -41,14 +72,45 @@ class Next(MethodView):
         return nothing
 
 
+@blp.route(f"/{COUNTER}/call")
+class CallByNumberView(MethodView):
+    @blp.arguments(CallByNumber())
+    @blp.response(200, TicketOut)
+    def post(self, body: dict[str, Any], counter: int) -> dict[str, Any]:
+        """Call one of today's tickets by its number, out of turn (a no-show is reinstated)."""
+        _principal, actor = counter_actor(counter)
+        ticket = engine.call_number(
+            session(),
+            counter,
+            body["number"],
+            actor=actor,
+            expect=body.get("current", engine.UNCHECKED),
+        )
+        payload = present.ticket(engine.Issued(ticket))
+        session().commit()
+        return payload
+
+
+@blp.route(f"/{COUNTER}/pause")
+class Pause(MethodView):
+    @blp.arguments(PauseBody(), required=False)
+    @blp.response(200, CounterOut)
+    def post(self, body: dict[str, Any], counter: int) -> dict[str, Any]:
+        """Stop calling new tickets for a while, saying why (break, prayer, lunch, system)."""
+        _principal, actor = counter_actor(counter)
+        engine.pause_counter(session(), counter, actor=actor, reason=body["reason"])
+        session().commit()
+        return present.counter(_listed(counter))
+
+
 def _counter_command(command: Callable[..., CounterFacts], doc: str) -> type[MethodView]:
     """A POST that applies ``command`` to the counter and answers with the counter."""
 
     class CounterCommand(MethodView):
         @blp.response(200, CounterOut)
         def post(self, counter: int) -> dict[str, Any]:
-            principal = require(session(), counter_office_or_404(counter), Caller.STAFF)
-            command(session(), counter, actor=principal.actor)
+            _principal, actor = counter_actor(counter)
+            command(session(), counter, actor=actor)
             session().commit()
             return present.counter(_listed(counter))
 
@@ -72,8 +134,12 @@ def _listed(counter_id: int) -> tuple[Counter, str | None]:
 
 
 for _name, _command, _doc in (
-    ("open", engine.open_counter, "Open the counter for the calling clerk."),
-    ("pause", engine.pause_counter, "Stop calling new tickets for a while."),
-    ("close", engine.close_counter, "Close the counter (its current ticket must be finished)."),
+    ("open", engine.open_counter, "Open the counter for the calling clerk, or resume it."),
+    (
+        "takeover",
+        engine.take_over,
+        "Hold the counter from now on, whoever held it (a colleague who left it; logged).",
+    ),
+    ("close", engine.close_counter, "Close the counter (its citizens must be finished first)."),
 ):
     blp.route(f"/{COUNTER}/{_name}", endpoint=_name)(_counter_command(_command, _doc))

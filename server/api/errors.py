@@ -135,12 +135,16 @@ def _word(value: Any) -> Any:
             TicketStatus.TRANSFERRED: pgettext("ticket status", "transferred"),
             TicketStatus.CANCELLED: pgettext("ticket status", "cancelled"),
             TicketStatus.EXPIRED: pgettext("ticket status", "expired"),
+            TicketStatus.PARKED: pgettext("ticket status", "parked"),
         }[value]
     if isinstance(value, Action):
         return {
             Action.CALL: pgettext("ticket action", "call"),
+            Action.REINSTATE: pgettext("ticket action", "call again"),
             Action.RECALL: pgettext("ticket action", "recall"),
             Action.START: pgettext("ticket action", "start serving"),
+            Action.PARK: pgettext("ticket action", "park"),
+            Action.RESUME: pgettext("ticket action", "resume"),
             Action.COMPLETE: pgettext("ticket action", "complete"),
             Action.NO_SHOW: pgettext("ticket action", "mark absent"),
             Action.TRANSFER: pgettext("ticket action", "transfer"),

@@ -19,6 +19,7 @@ from server.api.schemas import (
     IssueTicket,
     QueueOut,
     ServiceOut,
+    TicketLookup,
     TicketOut,
 )
 from server.auth import Caller, Principal, require
@@ -72,6 +73,18 @@ class Counters(MethodView):
 
 @blp.route(f"/{OFFICE}/tickets")
 class Tickets(MethodView):
+    @blp.arguments(TicketLookup(), location="query")
+    @blp.response(200, TicketOut(many=True))
+    def get(self, query: dict[str, Any], office: str) -> list[dict[str, Any]]:
+        """Today's ticket with this number (none or one), for a clerk's look-up: e.g. to cancel
+        the ticket of a citizen who left."""
+        found = office_or_404(office)
+        require(session(), found.id, Caller.STAFF)
+        ticket = engine.ticket_by_number(session(), found, query["number"])
+        if ticket is None:
+            return []
+        return [present.ticket(engine.where_it_stands(session(), ticket, settings()))]
+
     @blp.arguments(IssueHeaders(), location="headers")
     @blp.arguments(IssueTicket())
     @blp.response(201, TicketOut)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 
 from server.engine.clock import zone
+from server.engine.counter_view import CounterView
 from server.engine.estimates import Estimate
 from server.engine.snapshot import Snapshot
 from server.engine.tickets import Issued
@@ -81,7 +82,48 @@ def counter(row: tuple[Counter, str | None]) -> dict[str, Any]:
         "name": c.name,
         "state": c.state,
         "clerk": clerk,
+        "pause_reason": c.pause_reason,
         "services": [{"service": link.service.code, "tier": link.tier} for link in c.links],
+    }
+
+
+def counter_view(view: CounterView, timezone: str) -> dict[str, Any]:
+    """A counter as its clerk's screen shows it (see ``server.engine.counter_view``)."""
+    tz = zone(timezone)
+    c = view.counter
+    return {
+        "counter": {
+            "id": c.id,
+            "number": c.number,
+            "name": c.name,
+            "state": c.state,
+            "clerk": c.clerk,
+            "pause_reason": c.pause_reason,
+            "services": [{"service": q.code, "tier": q.tier} for q in view.queues],
+        },
+        "current": ticket(Issued(view.current)) if view.current else None,
+        "current_transferred_from": view.transferred_from,
+        "queues": [
+            {
+                "code": q.code,
+                "letter": q.letter,
+                "name_fa": q.name_fa,
+                "name_en": q.name_en,
+                "tier": q.tier,
+                "waiting": q.waiting,
+                "oldest_queued_at": _local(q.oldest_queued_at, tz),
+                "longest_wait_seconds": (
+                    max(0, int((view.at - q.oldest_queued_at).total_seconds()))
+                    if q.oldest_queued_at
+                    else None
+                ),
+            }
+            for q in view.queues
+        ],
+        "next": ticket(Issued(view.next)) if view.next else None,
+        "parked": [ticket(Issued(t)) for t in view.parked],
+        "today": {"served": view.served_today, "no_show": view.no_show_today},
+        "at": _local(view.at, tz),
     }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from server.models import PRIORITY_REASONS, CounterState, TicketStatus
+from server.models import PAUSE_REASONS, PRIORITY_REASONS, CounterState, TicketStatus
 
 # A pattern of the whole string that reads the same in Python and in the OpenAPI
 # document's JavaScript clients: Python's \Z is a letter Z to ECMAScript, and "$" lets a
@@ -64,22 +64,80 @@ class PrintJobOut(Schema):
     preview = fields.String(allow_none=True)
 
 
+def _idempotency_key(description: str) -> fields.String:
+    return fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=[validate.Length(min=8, max=64), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
+        metadata={"description": description},
+    )
+
+
 class IssueHeaders(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    idempotency_key = fields.String(
-        data_key="Idempotency-Key",
-        load_default=None,
-        validate=[validate.Length(min=8, max=64), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
-        metadata={
-            "description": "a random key per ticket request, unique within the office: a "
-            "retry with the same key (after a lost answer) gets the same ticket (201, same "
-            "body), never a second one. The key stands for one request: the same service, "
-            "`priority` and `priority_reason`, from the same caller (the same device token, or "
-            "the same staff user). Sent with any other request, or by another caller, it is "
-            "refused with 409 `idempotency_key_reused`; make a new key for a new request"
-        },
+    idempotency_key = _idempotency_key(
+        "a random key per ticket request, unique within the office: a "
+        "retry with the same key (after a lost answer) gets the same ticket (201, same "
+        "body), never a second one. The key stands for one request: the same service, "
+        "`priority` and `priority_reason`, from the same caller (the same device token, or "
+        "the same staff user). Sent with any other request, or by another caller, it is "
+        "refused with 409 `idempotency_key_reused`; make a new key for a new request"
+    )
+
+
+class CallHeaders(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = _idempotency_key(
+        "a random key per press of *call next*, unique at the counter: a retry with the "
+        "same key (after a lost answer) gets the ticket that call took (200, that ticket), "
+        "never a second call. From another clerk it is refused with 409 "
+        "`idempotency_key_reused`"
+    )
+
+
+_CURRENT = fields.Integer(
+    strict=True,
+    allow_none=True,
+    validate=validate.Range(min=1, max=2**31 - 1),
+    metadata={
+        "description": "the id of the ticket the caller believes is at the counter (null: "
+        "none). When the counter has another (a second window, a keypad, a double press), "
+        "nothing is done: 409 `changed_meanwhile`. Left out, the current ticket is finished "
+        "whatever it is"
+    },
+)
+
+
+class NextCall(Schema):
+    current = _CURRENT
+
+
+class CallByNumber(Schema):
+    number = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "a ticket number of today as the clerk types it: `B-007`, `b7`"},
+    )
+    current = _CURRENT
+
+
+class Pause(Schema):
+    reason = fields.String(
+        load_default="break",
+        validate=validate.OneOf(PAUSE_REASONS),
+        metadata={"description": "why: " + ", ".join(PAUSE_REASONS)},
+    )
+
+
+class TicketLookup(Schema):
+    number = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "a ticket number of today, e.g. `B-007`"},
     )
 
 
@@ -153,8 +211,49 @@ class CounterOut(Schema):
     number = fields.Integer()
     name = fields.String()
     state = fields.Enum(CounterState, by_value=True)
-    clerk = fields.String(allow_none=True)
+    clerk = fields.String(allow_none=True, metadata={"description": "who holds it (opened it)"})
+    pause_reason = fields.String(
+        allow_none=True, metadata={"description": "while paused: " + ", ".join(PAUSE_REASONS)}
+    )
     services = fields.List(fields.Nested(CounterServiceOut))
+
+
+class CounterQueue(Schema):
+    code = fields.String()
+    letter = fields.String()
+    name_fa = fields.String()
+    name_en = fields.String()
+    tier = fields.Integer(metadata={"description": "1 = primary"})
+    waiting = fields.Integer()
+    oldest_queued_at = fields.DateTime(allow_none=True)
+    longest_wait_seconds = fields.Integer(
+        allow_none=True, metadata={"description": "how long the first in line has waited"}
+    )
+
+
+class ClerkDay(Schema):
+    served = fields.Integer()
+    no_show = fields.Integer()
+
+
+class CounterViewOut(Schema):
+    counter = fields.Nested(CounterOut)
+    current = fields.Nested(
+        TicketOut, allow_none=True, metadata={"description": "the citizen at the counter"}
+    )
+    current_transferred_from = fields.String(
+        allow_none=True, metadata={"description": "the number the current ticket came from"}
+    )
+    queues = fields.List(
+        fields.Nested(CounterQueue),
+        metadata={"description": "what waits for this counter, each service in tier order"},
+    )
+    next = fields.Nested(
+        TicketOut, allow_none=True, metadata={"description": "what *call next* would take now"}
+    )
+    parked = fields.List(fields.Nested(TicketOut))
+    today = fields.Nested(ClerkDay, metadata={"description": "the calling clerk's day so far"})
+    at = fields.DateTime()
 
 
 class QueueService(ServiceOut):
@@ -203,3 +302,17 @@ class Error(Schema):
         details = fields.Raw()
 
     error = fields.Nested(Body)
+
+
+class DeviceClaim(Schema):
+    code = fields.String(
+        required=True,
+        validate=[validate.Length(min=16, max=64), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
+        metadata={"description": "the one-time code from the link's `#link=` fragment"},
+    )
+
+
+class DeviceClaimOut(Schema):
+    token = fields.String(metadata={"description": "the device's bearer token, shown only now"})
+    kind = fields.String(metadata={"description": "kiosk, display or counter"})
+    office = fields.String(metadata={"description": "the office code the token is bound to"})

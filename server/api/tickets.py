@@ -1,7 +1,9 @@
-"""Ticket commands of the clerk: recall, start, complete, no-show, cancel, transfer."""
+"""Ticket commands of the clerk: recall, start, park, resume, complete, no-show, cancel,
+transfer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
@@ -9,42 +11,53 @@ from flask.views import MethodView
 from server import engine
 from server.api import present
 from server.api.blueprint import Blueprint
-from server.api.context import session, settings, ticket_office_or_404
+from server.api.context import session, settings, ticket_actor
 from server.api.schemas import TicketOut, Transfer
-from server.auth import Caller, require
-from server.engine import Action
+from server.engine import Action, TicketFacts
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets")
 
 TICKET = "<id:ticket>"
 
 
-def _act(ticket_id: int, action: Action) -> dict[str, Any]:
-    principal = require(session(), ticket_office_or_404(ticket_id), Caller.STAFF)
-    changed = engine.act(session(), ticket_id, action, actor=principal.actor)
-    payload = present.ticket(engine.where_it_stands(session(), changed, settings()))
-    session().commit()
-    return payload
+TicketCommand = Callable[..., TicketFacts]
 
 
-def _action_view(action: Action, doc: str) -> type[MethodView]:
+def _action(action: Action) -> TicketCommand:
+    return lambda s, ticket_id, actor: engine.act(s, ticket_id, action, actor=actor)
+
+
+def _command_view(command: TicketCommand, doc: str) -> type[MethodView]:
     class TicketAction(MethodView):
         @blp.response(200, TicketOut)
         def post(self, ticket: int) -> dict[str, Any]:
-            return _act(ticket, action)
+            changed = command(session(), ticket, actor=ticket_actor(ticket))
+            payload = present.ticket(engine.where_it_stands(session(), changed, settings()))
+            session().commit()
+            return payload
 
     TicketAction.post.__doc__ = doc
     return TicketAction
 
 
-for _path, _action, _doc in (
-    ("recall", Action.RECALL, "Announce a called ticket again."),
-    ("start", Action.START, "The citizen has arrived at the counter: service starts."),
-    ("complete", Action.COMPLETE, "Service is done."),
-    ("no-show", Action.NO_SHOW, "The called citizen did not come."),
-    ("cancel", Action.CANCEL, "Withdraw a waiting ticket."),
+for _path, _command, _doc in (
+    ("recall", _action(Action.RECALL), "Announce a called ticket again."),
+    ("start", _action(Action.START), "The citizen has arrived at the counter: service starts."),
+    (
+        "park",
+        _action(Action.PARK),
+        "Set the ticket aside at its counter while the citizen fetches a document.",
+    ),
+    ("resume", engine.resume, "Serve a parked ticket again at its counter: the citizen is back."),
+    ("complete", _action(Action.COMPLETE), "Service is done."),
+    (
+        "no-show",
+        _action(Action.NO_SHOW),
+        "The called citizen did not come (or a parked one never came back).",
+    ),
+    ("cancel", _action(Action.CANCEL), "Withdraw a waiting ticket (a citizen who left)."),
 ):
-    blp.route(f"/{TICKET}/{_path}", endpoint=_path)(_action_view(_action, _doc))
+    blp.route(f"/{TICKET}/{_path}", endpoint=_path)(_command_view(_command, _doc))
 
 
 @blp.route(f"/{TICKET}/transfer")
@@ -53,8 +66,7 @@ class TransferTicket(MethodView):
     @blp.response(200, TicketOut)
     def post(self, body: dict[str, Any], ticket: int) -> dict[str, Any]:
         """Send the citizen to another service; the new ticket keeps their place."""
-        principal = require(session(), ticket_office_or_404(ticket), Caller.STAFF)
-        new = engine.transfer(session(), ticket, body["service"], actor=principal.actor)
+        new = engine.transfer(session(), ticket, body["service"], actor=ticket_actor(ticket))
         payload = present.ticket(engine.where_it_stands(session(), new, settings()))
         session().commit()
         return payload

@@ -7,11 +7,15 @@ published after the commit.
 """
 
 from server.engine.counters import (
+    UNCHECKED,
     call_next,
+    call_number,
     close_counter,
     current_ticket,
     open_counter,
     pause_counter,
+    resume,
+    take_over,
 )
 from server.engine.day import close_day
 from server.engine.errors import (
@@ -19,8 +23,10 @@ from server.engine.errors import (
     DomainError,
     IdempotencyKeyReused,
     IllegalTransition,
+    InvalidNumber,
     NotFound,
     ServiceUnavailable,
+    TicketChanged,
 )
 from server.engine.events import (
     SYSTEM,
@@ -41,11 +47,20 @@ from server.engine.facts import (
 from server.engine.lifecycle import TRANSITIONS, Action
 from server.engine.settings import EngineSettings
 from server.engine.snapshot import Snapshot
-from server.engine.tickets import Issued, act, by_public_token, issue, transfer, where_it_stands
+from server.engine.tickets import (
+    Issued,
+    act,
+    by_public_token,
+    issue,
+    ticket_by_number,
+    transfer,
+    where_it_stands,
+)
 
 __all__ = [
     "SYSTEM",
     "TRANSITIONS",
+    "UNCHECKED",
     "Action",
     "Actor",
     "CollectingPublisher",
@@ -55,6 +70,7 @@ __all__ = [
     "EngineSettings",
     "IdempotencyKeyReused",
     "IllegalTransition",
+    "InvalidNumber",
     "Issued",
     "LiveEvent",
     "NotFound",
@@ -63,10 +79,12 @@ __all__ = [
     "Publisher",
     "ServiceUnavailable",
     "Snapshot",
+    "TicketChanged",
     "TicketFacts",
     "act",
     "by_public_token",
     "call_next",
+    "call_number",
     "close_counter",
     "close_day",
     "current_ticket",
@@ -75,7 +93,10 @@ __all__ = [
     "office_by_id",
     "open_counter",
     "pause_counter",
+    "resume",
+    "take_over",
     "ticket_by_id",
+    "ticket_by_number",
     "transfer",
     "where_it_stands",
 ]

@@ -40,6 +40,18 @@ class CounterBusy(DomainError):
     code = "counter_busy"
 
 
+class TicketChanged(DomainError):
+    """The counter's or ticket's state moved on since the caller last saw it (another
+    window, a keypad, a colleague): nothing was done, the caller looks again."""
+
+    code = "changed_meanwhile"
+
+
+class InvalidNumber(DomainError):
+    code = "invalid_number"
+    status = 422
+
+
 class IdempotencyKeyReused(DomainError):
     """An Idempotency-Key already used for another request, or by another caller."""
 

@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from server.engine.cache import cached
 from server.engine.prepared import Prepared
-from server.models import Counter, CounterState, Office, Service, Ticket, TicketStatus
+from server.models import Counter, CounterState, Office, Service, Ticket, TicketStatus, User
 
-offices, services, counters, tickets = (
+offices, services, counters, tickets, users = (
     Office.__table__,
     Service.__table__,
     Counter.__table__,
     Ticket.__table__,
+    User.__table__,
 )
 
 
@@ -133,24 +134,59 @@ class CounterFacts:
     state: CounterState
     clerk_id: int | None
     priority_streak: int
+    pause_reason: str | None = None
+    #: The holder's user name (who opened it), for colleagues' screens.
+    clerk: str | None = None
 
     def as_event(self) -> dict[str, Any]:
         """The public picture carried by events and snapshots."""
-        return {"id": self.id, "number": self.number, "name": self.name, "state": self.state.value}
+        return counter_picture(
+            self.id,
+            self.number,
+            self.name,
+            self.state,
+            self.clerk_id,
+            self.clerk,
+            self.pause_reason,
+        )
 
 
+def counter_picture(
+    id: int,
+    number: int,
+    name: str,
+    state: CounterState | str,
+    clerk_id: int | None,
+    clerk: str | None,
+    pause_reason: str | None,
+) -> dict[str, Any]:
+    """A counter as events and snapshots show it: the same keys in both."""
+    return {
+        "id": id,
+        "number": number,
+        "name": name,
+        "state": CounterState(state).value,
+        "clerk_id": clerk_id,
+        "clerk": clerk,
+        "pause_reason": pause_reason,
+    }
+
+
+#: The holder's name: a subquery, so the row lock stays on the counter alone.
+_HOLDER_NAME = select(users.c.username).where(users.c.id == counters.c.clerk_id).scalar_subquery()
+COUNTER_COLUMNS = (
+    counters.c.id,
+    counters.c.office_id,
+    counters.c.number,
+    counters.c.name,
+    counters.c.state,
+    counters.c.clerk_id,
+    counters.c.priority_streak,
+    counters.c.pause_reason,
+    _HOLDER_NAME,
+)
 _COUNTER_FOR_UPDATE = Prepared(
-    select(
-        counters.c.id,
-        counters.c.office_id,
-        counters.c.number,
-        counters.c.name,
-        counters.c.state,
-        counters.c.clerk_id,
-        counters.c.priority_streak,
-    )
-    .where(counters.c.id == bindparam("id"))
-    .with_for_update()
+    select(*COUNTER_COLUMNS).where(counters.c.id == bindparam("id")).with_for_update(of=counters)
 )
 
 

@@ -13,8 +13,13 @@ S = TicketStatus
 
 class Action(StrEnum):
     CALL = "call"
+    #: Call a no-show again: the citizen turned up at the counter after all.
+    REINSTATE = "reinstate"
     RECALL = "recall"
     START = "start"
+    #: Set aside at the counter while the citizen fetches a document.
+    PARK = "park"
+    RESUME = "resume"
     COMPLETE = "complete"
     NO_SHOW = "no_show"
     TRANSFER = "transfer"
@@ -29,16 +34,24 @@ TRANSITIONS: dict[tuple[TicketStatus, Action], TicketStatus] = {
     (S.WAITING, Action.EXPIRE): S.EXPIRED,
     (S.CALLED, Action.RECALL): S.CALLED,
     (S.CALLED, Action.START): S.SERVING,
+    (S.CALLED, Action.PARK): S.PARKED,
     (S.CALLED, Action.COMPLETE): S.DONE,
     (S.CALLED, Action.NO_SHOW): S.NO_SHOW,
     (S.CALLED, Action.TRANSFER): S.TRANSFERRED,
     (S.CALLED, Action.EXPIRE): S.EXPIRED,
+    (S.SERVING, Action.PARK): S.PARKED,
     (S.SERVING, Action.COMPLETE): S.DONE,
     (S.SERVING, Action.TRANSFER): S.TRANSFERRED,
     (S.SERVING, Action.EXPIRE): S.EXPIRED,
+    (S.PARKED, Action.RESUME): S.SERVING,
+    # The citizen never came back with the document.
+    (S.PARKED, Action.NO_SHOW): S.NO_SHOW,
+    (S.PARKED, Action.EXPIRE): S.EXPIRED,
+    (S.NO_SHOW, Action.REINSTATE): S.CALLED,
 }
 
-#: The timestamp a ticket gets when it enters a status.
+#: The timestamp a ticket gets when it first enters a status (a resumed ticket keeps its
+#: start; a parked one has none of its own: the event trail has when it was parked).
 _STAMP = {
     S.CALLED: "called_at",
     S.SERVING: "started_at",
@@ -67,10 +80,14 @@ def apply(ticket: Ticket, action: Action, now: datetime) -> TicketStatus:
     new = target(ticket.status, action)
     if action is Action.RECALL:
         ticket.recall_count += 1
-    elif new is not ticket.status:
+        return new
+    if action is Action.REINSTATE:
+        # Called anew: its wait runs to this call, and it is no longer finished.
+        ticket.called_at, ticket.finished_at = now, None
+    elif new in _STAMP and getattr(ticket, _STAMP[new]) is None:
         setattr(ticket, _STAMP[new], now)
-        # Served without pressing *start*: service is taken to begin at the call.
-        if new is S.DONE and ticket.started_at is None:
-            ticket.started_at = ticket.called_at
-        ticket.status = new
+    # Served without pressing *start*: service is taken to begin at the call.
+    if new is S.DONE and ticket.started_at is None:
+        ticket.started_at = ticket.called_at
+    ticket.status = new
     return new

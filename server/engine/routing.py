@@ -86,13 +86,15 @@ def claim_next(
     clerk_id: int | None,
     routing: RoutingPolicy,
     priority_bound: int,
+    call_key: str | None = None,
 ) -> Any:
     """Atomically mark the best waiting ticket as called at ``counter``.
 
     Returns its :data:`~server.engine.facts.TICKET_COLUMNS` as called, or None.
+    ``call_key`` is the caller's Idempotency-Key, kept on the ticket for a retry.
     """
     order = routing.order(counter, priority_bound)
-    params = {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id}
+    params = {"counter": counter.id, "day": day, "now": now, "clerk": clerk_id, "key": call_key}
     if session.get_bind().dialect.name == "sqlite":
         return _claim_statement(order, _best_head).first(session, params)
     claimed = _claim_statement(order, _best_candidate).first(session, params)
@@ -132,10 +134,29 @@ def _claim_statement(
                 called_at=bindparam("now"),
                 counter_id=bindparam("counter"),
                 clerk_id=bindparam("clerk"),
+                call_key=bindparam("key"),
             )
             .returning(*TICKET_COLUMNS)
         )
     return _statements[key]
+
+
+def peek_next(
+    session: Session,
+    counter: CounterFacts,
+    *,
+    day: date,
+    routing: RoutingPolicy,
+    priority_bound: int,
+) -> int | None:
+    """The id of the ticket *call next* would take now, without claiming it (for screens)."""
+    order = routing.order(counter, priority_bound)
+    if id(order) not in _peeks:  # policies return the same order objects (as for claims)
+        _peeks[id(order)] = Prepared(select(_best_head(order)))
+    return _peeks[id(order)].scalar(session, {"counter": counter.id, "day": day})
+
+
+_peeks: dict[int, Prepared] = {}
 
 
 def _best_waiting(order: Sequence[ColumnElement]) -> ScalarSelect:

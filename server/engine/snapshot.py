@@ -18,16 +18,25 @@ from sqlalchemy.orm import Session
 from server.engine import availability
 from server.engine.clock import business_date, utcnow
 from server.engine.estimates import Ahead, Estimate, estimate, newcomers_ahead, waiting_counts
-from server.engine.facts import OfficeFacts, TicketFacts, counters, offices, ticket_view, tickets
+from server.engine.facts import (
+    COUNTER_COLUMNS,
+    CounterFacts,
+    OfficeFacts,
+    TicketFacts,
+    counters,
+    offices,
+    ticket_view,
+    tickets,
+)
 from server.engine.settings import EngineSettings
-from server.models import IS_CURRENT, CounterState, Service
+from server.models import IS_CURRENT, Service
 
 RECENT_CALLS = 10
 _UNSERVED = Ahead({}, served=False)
 
 _SEQ = select(offices.c.event_seq).where(offices.c.id == bindparam("office_id"))
 _COUNTERS = (
-    select(counters.c.id, counters.c.number, counters.c.name, counters.c.state)
+    select(*COUNTER_COLUMNS)
     .where(counters.c.office_id == bindparam("office_id"))
     .order_by(counters.c.number)
 )
@@ -106,17 +115,10 @@ def take(
     ]
     current = {row.counter_id: TicketFacts(*row) for row in session.execute(_CURRENT, params)}
     board = []
-    for counter_id, number, name, state in session.execute(_COUNTERS, params):
-        ticket = current.get(counter_id)
-        board.append(
-            {
-                "id": counter_id,
-                "number": number,
-                "name": name,
-                "state": CounterState(state).value,
-                "ticket": ticket.as_event() if ticket else None,
-            }
-        )
+    for row in session.execute(_COUNTERS, params):
+        counter = CounterFacts(*row)
+        ticket = current.get(counter.id)
+        board.append({**counter.as_event(), "ticket": ticket.as_event() if ticket else None})
     recent = session.execute(_RECENT, {**params, "day": day})
     return Snapshot(
         office=office,

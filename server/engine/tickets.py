@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from server.engine import availability, events, lifecycle, numbering
-from server.engine.clock import utcnow
+from server.engine.clock import business_date, utcnow
 from server.engine.day import ensure_closed
 from server.engine.errors import (
     N_,
@@ -31,6 +31,7 @@ from server.engine.facts import (
     ticket_by_id,
     tickets,
 )
+from server.engine.holding import held_ticket
 from server.engine.lifecycle import Action
 from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
@@ -39,6 +40,7 @@ from server.models import PRIORITY_REASONS, EventType, Ticket, TicketEvent, Tick
 _ACTION_EVENTS = {
     Action.RECALL: EventType.RECALLED,
     Action.START: EventType.STARTED,
+    Action.PARK: EventType.PARKED,
     Action.COMPLETE: EventType.DONE,
     Action.NO_SHOW: EventType.NO_SHOW,
     Action.CANCEL: EventType.CANCELLED,
@@ -163,7 +165,7 @@ def transfer(
 ) -> TicketFacts:
     """Send a called or serving citizen to another service without losing their place."""
     now = now or utcnow()
-    old = _locked_ticket(session, ticket_id)
+    old, _counter = held_ticket(session, ticket_id, actor)
     office = office_by_id(session, old.office_id)
     lifecycle.target(old.status, Action.TRANSFER)
     new = _new_ticket(
@@ -207,11 +209,14 @@ def act(
     actor: Actor = events.SYSTEM,
     now: datetime | None = None,
 ) -> TicketFacts:
-    """Recall, start, complete, mark no-show or cancel a ticket."""
+    """Recall, start, park, complete, mark no-show or cancel a ticket.
+
+    A ticket at a counter is acted on only by whoever holds that counter.
+    """
     if action not in _ACTION_EVENTS:
         raise ValueError(f"{action} is not a clerk's action on a ticket")
     now = now or utcnow()
-    ticket = _locked_ticket(session, ticket_id)
+    ticket, _counter = held_ticket(session, ticket_id, actor)
     lifecycle.apply(ticket, action, now)
     session.flush()
     facts = ticket_by_id(session, ticket.id)
@@ -236,6 +241,15 @@ def by_request_key(
     ticket_id, code, priority, reason, user_id, device_token_id = row
     made_for = KeyedRequest(code, priority, reason, Actor(user_id, device_token_id))
     return ticket_by_id(session, ticket_id), made_for
+
+
+def ticket_by_number(
+    session: Session, office: OfficeFacts, typed: str, now: datetime | None = None
+) -> TicketFacts | None:
+    """Today's ticket of the office with the number a clerk typed, if any."""
+    day = business_date(office.timezone, now or utcnow())
+    ticket_id = numbering.find(session, office.id, day, typed)
+    return ticket_by_id(session, ticket_id) if ticket_id is not None else None
 
 
 def by_public_token(session: Session, token: str) -> TicketFacts:
@@ -305,10 +319,3 @@ def _new_ticket(
         },
     )
     return TicketFacts(*row, service_code=service_code, timezone=office.timezone)
-
-
-def _locked_ticket(session: Session, ticket_id: int) -> Ticket:
-    ticket = session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
-    if ticket is None:
-        raise NotFound(N_("no ticket %(id)s"), id=ticket_id)
-    return ticket

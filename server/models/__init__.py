@@ -1,13 +1,22 @@
 """Typed SQLAlchemy models. Plain SQLAlchemy: the queue engine uses them without Flask."""
 
 from server.database import Base
-from server.models.auth import ApiToken, Role, TokenKind, User
-from server.models.office import Counter, CounterService, CounterState, Office, Service
+from server.models.auth import ApiToken, DeviceLink, Role, TokenKind, User
+from server.models.office import (
+    PAUSE_REASONS,
+    Counter,
+    CounterService,
+    CounterState,
+    Office,
+    Service,
+)
 from server.models.printing import PrintJob, PrintState
+from server.models.signin import SignInFailures, StaffSession, ThrottleScope
 from server.models.ticket import (
     IS_CURRENT,
     IS_DONE,
     IS_OPEN,
+    IS_PARKED,
     IS_WAITING,
     OPEN_STATUSES,
     PRIORITY_REASONS,
@@ -22,8 +31,10 @@ __all__ = [
     "IS_CURRENT",
     "IS_DONE",
     "IS_OPEN",
+    "IS_PARKED",
     "IS_WAITING",
     "OPEN_STATUSES",
+    "PAUSE_REASONS",
     "PRIORITY_REASONS",
     "ApiToken",
     "Base",
@@ -31,12 +42,16 @@ __all__ = [
     "CounterService",
     "CounterState",
     "DailySequence",
+    "DeviceLink",
     "EventType",
     "Office",
     "PrintJob",
     "PrintState",
     "Role",
     "Service",
+    "SignInFailures",
+    "StaffSession",
+    "ThrottleScope",
     "Ticket",
     "TicketEvent",
     "TicketStatus",

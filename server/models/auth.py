@@ -1,4 +1,5 @@
-"""Staff users and API tokens (stored hashed; device tokens are bound to one office)."""
+"""Staff users, API tokens and one-time device links (secrets stored hashed; device
+tokens are bound to one office, a counter device's also to one counter)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class TokenKind(StrEnum):
     USER = "user"
     KIOSK = "kiosk"
     DISPLAY = "display"
+    #: A serial keypad or LED display at one counter (``counter/bridge``).
+    COUNTER = "counter"
 
 
 class User(Base):
@@ -57,6 +60,8 @@ class ApiToken(Base):
     kind: Mapped[TokenKind] = mapped_column(enum_column(TokenKind))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    # Counter devices only: the counter they sit at (in the token's office).
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(default=False)
@@ -67,3 +72,26 @@ class ApiToken(Base):
 
     user: Mapped[User | None] = relationship()
     office: Mapped[Office | None] = relationship()
+
+
+class DeviceLink(Base):
+    """A one-time code that a kiosk's or display's page trades for a new device token.
+
+    The code travels in a URL fragment (``/kiosk/amol#link=…``), so it never reaches a
+    server log; only its SHA-256 is kept, and it works once, until ``expires_at``.
+    """
+
+    __tablename__ = "device_links"
+    __table_args__ = (
+        CheckConstraint("kind IN ('kiosk', 'display')", name="link_is_for_a_page_device"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[TokenKind] = mapped_column(enum_column(TokenKind))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The token the code was exchanged for.
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))

@@ -18,6 +18,10 @@ class CounterState(StrEnum):
     CLOSED = "closed"
 
 
+#: Why a clerk paused the counter; statistics report pause time by reason.
+PAUSE_REASONS = ("break", "prayer", "lunch", "system")
+
+
 class Office(Base):
     __tablename__ = "offices"
 
@@ -78,6 +82,8 @@ class Counter(Base):
         enum_column(CounterState), default=CounterState.CLOSED
     )
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # While paused: one of PAUSE_REASONS.
+    pause_reason: Mapped[str | None] = mapped_column(String(16))
     # Consecutive priority tickets this counter has called: the starvation bound.
     priority_streak: Mapped[int] = mapped_column(default=0)
 

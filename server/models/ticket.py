@@ -22,9 +22,13 @@ class TicketStatus(StrEnum):
     TRANSFERRED = "transferred"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    #: Set aside at its counter while the citizen fetches a document; resumed there.
+    PARKED = "parked"
 
 
-OPEN_STATUSES = frozenset({TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING})
+OPEN_STATUSES = frozenset(
+    {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.PARKED}
+)
 
 PRIORITY_REASONS = ("elderly", "disabled", "veteran", "pregnant")
 
@@ -32,9 +36,11 @@ PRIORITY_REASONS = ("elderly", "disabled", "veteran", "pregnant")
 # planner can match the partial indexes below even for prepared statements.
 IS_WAITING = text("tickets.status = 'waiting'")
 IS_DONE = text("tickets.status = 'done'")
-IS_OPEN = text("tickets.status IN ('waiting', 'called', 'serving')")
+IS_OPEN = text("tickets.status IN ('waiting', 'called', 'serving', 'parked')")
+IS_PARKED = text("tickets.status = 'parked'")
 IS_CURRENT = text("tickets.status IN ('called', 'serving')")
 HAS_REQUEST_KEY = text("tickets.request_key IS NOT NULL")
+HAS_CALL_KEY = text("tickets.call_key IS NOT NULL")
 
 
 class EventType(StrEnum):
@@ -42,8 +48,12 @@ class EventType(StrEnum):
 
     ISSUED = "issued"
     CALLED = "called"
+    #: A no-show called again at a counter where the citizen turned up after all.
+    REINSTATED = "reinstated"
     RECALLED = "recalled"
     STARTED = "started"
+    PARKED = "parked"
+    RESUMED = "resumed"
     DONE = "done"
     NO_SHOW = "no_show"
     TRANSFERRED = "transferred"
@@ -93,6 +103,15 @@ class Ticket(Base):
             sqlite_where=HAS_REQUEST_KEY,
             postgresql_where=HAS_REQUEST_KEY,
         ),
+        # A clerk's retry of *call next* (its answer lost) gets the ticket the first one called.
+        Index(
+            "uq_tickets_call_key",
+            "counter_id",
+            "call_key",
+            unique=True,
+            sqlite_where=HAS_CALL_KEY,
+            postgresql_where=HAS_CALL_KEY,
+        ),
         Index(
             "ix_tickets_served",
             "service_id",
@@ -130,6 +149,8 @@ class Ticket(Base):
     public_token: Mapped[str] = mapped_column(String(43), unique=True)
     # The issuing request's Idempotency-Key, if it sent one.
     request_key: Mapped[str | None] = mapped_column(String(64))
+    # The Idempotency-Key of the *call next* that called it, if it sent one.
+    call_key: Mapped[str | None] = mapped_column(String(64))
 
     office: Mapped[Office] = relationship()
     service: Mapped[Service] = relationship()

@@ -201,6 +201,11 @@ def _tickets_in_every_status(app: Flask, client: FlaskClient, tokens: Tokens) ->
     assert call_next(client, clerk2, ids[2])["id"] == successor["id"]
     result["serving"] = act(client, clerk2, successor["id"], "start")["id"]
 
+    # A citizen at counter 1 went to fetch a document.
+    parked = issue(client, kiosk, "insurance")
+    assert call_next(client, clerk, ids[1])["id"] == parked["id"]
+    result["parked"] = act(client, clerk, parked["id"], "park")["id"]
+
     # Counter 1 (clerk) has called a citizen who has not arrived yet.
     called = issue(client, kiosk, "insurance")
     assert call_next(client, clerk, ids[1])["id"] == called["id"]

@@ -19,21 +19,28 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/offices/amol/services", None),
     ("GET", "/offices/amol/counters", None),
     ("POST", "/offices/amol/tickets", {"service": "civil"}),
+    ("GET", "/offices/amol/tickets?number=B-001", None),
     ("GET", "/offices/amol/queue", None),
+    ("GET", "/counters/{counter}", None),
     ("POST", "/counters/{counter}/next", None),
+    ("POST", "/counters/{counter}/call", {"number": "B-001"}),
     ("POST", "/counters/{counter}/open", None),
+    ("POST", "/counters/{counter}/takeover", None),
     ("POST", "/counters/{counter}/pause", None),
     ("POST", "/counters/{counter}/close", None),
     ("POST", "/tickets/{ticket}/recall", None),
     ("POST", "/tickets/{ticket}/start", None),
+    ("POST", "/tickets/{ticket}/park", None),
+    ("POST", "/tickets/{ticket}/resume", None),
     ("POST", "/tickets/{ticket}/complete", None),
     ("POST", "/tickets/{ticket}/no-show", None),
     ("POST", "/tickets/{ticket}/cancel", None),
     ("POST", "/tickets/{ticket}/transfer", {"service": "civil"}),
 ]
 
-COUNTER_COMMANDS = ("next", "open", "pause", "close")
-TICKET_ACTIONS = ("recall", "start", "complete", "no-show", "cancel")
+#: Counter commands without a required body.
+COUNTER_COMMANDS = ("next", "open", "takeover", "pause", "close")
+TICKET_ACTIONS = ("recall", "start", "park", "resume", "complete", "no-show", "cancel")
 
 
 def endpoint_id(endpoint: tuple[str, str, Any]) -> str:

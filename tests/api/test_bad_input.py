@@ -270,6 +270,7 @@ ID_ENDPOINTS = [
         for name in TICKET_ACTIONS
     ),
     pytest.param("/tickets/{id}/transfer", {"service": "post"}, id="ticket transfer"),
+    pytest.param("/counters/{id}/call", {"number": "B-001"}, id="counter call"),
 ]
 
 
@@ -281,15 +282,17 @@ def test_an_unknown_or_impossible_id_is_not_found(world: World, path, json, iden
 
 
 WRONG_METHODS = [
-    ("GET", "/offices/amol/tickets"),
     ("PUT", "/offices/amol/tickets"),
+    ("PATCH", "/offices/amol/tickets"),
     ("DELETE", "/offices/amol/tickets"),
     ("POST", "/offices/amol/services"),
     ("DELETE", "/offices/amol/services"),
     ("POST", "/offices/amol/counters"),
     ("POST", "/offices/amol/queue"),
     ("PATCH", "/offices/amol/queue"),
-    *(("GET", f"/counters/{{counter}}/{name}") for name in COUNTER_COMMANDS),
+    *(("GET", f"/counters/{{counter}}/{name}") for name in (*COUNTER_COMMANDS, "call")),
+    ("POST", "/counters/{counter}"),
+    ("DELETE", "/counters/{counter}"),
     ("DELETE", "/counters/{counter}/close"),
     *(("GET", f"/tickets/{{ticket}}/{name}") for name in (*TICKET_ACTIONS, "transfer")),
     ("PUT", "/tickets/{ticket}/transfer"),
@@ -316,21 +319,21 @@ def test_a_wrong_method_names_the_allowed_ones(world: World):
 
 # --- the queue's rules ----------------------------------------------------------------
 
-CLERK_ACTIONS = {
-    "recall": "recall",
-    "start": "start",
-    "complete": "complete",
-    "no-show": "no_show",
-    "cancel": "cancel",
-}
+CLERK_ACTIONS = ("recall", "start", "park", "resume", "complete", "no-show", "cancel")
 LEGAL = {
     ("waiting", "cancel"),
     ("called", "recall"),
     ("called", "start"),
+    ("called", "park"),
     ("called", "complete"),
     ("called", "no-show"),
+    ("serving", "park"),
     ("serving", "complete"),
+    ("parked", "resume"),
+    ("parked", "no-show"),
 }
+#: Who holds the counter of each ticket that is at one (the world's counter 2 is clerk2's).
+HOLDER = {"serving": "clerk2"}
 ILLEGAL = [
     pytest.param(status.value, action, id=f"{action} {status.value}")
     for status in TicketStatus
@@ -342,12 +345,13 @@ ILLEGAL = [
 @pytest.mark.parametrize(("status", "action"), ILLEGAL)
 def test_an_action_the_ticket_status_forbids_is_an_illegal_transition(world: World, status, action):
     ticket = world.tickets[status]
-    response = send(world.client, "POST", f"/tickets/{ticket}/{action}", world.tokens.clerk)
+    holder = world.token(HOLDER.get(status, "clerk"))
+    response = send(world.client, "POST", f"/tickets/{ticket}/{action}", holder)
     assert_error(response, 409, "illegal_transition")
 
 
 @pytest.mark.parametrize(
-    "status", ["waiting", "done", "no_show", "transferred", "cancelled", "expired"]
+    "status", ["waiting", "done", "no_show", "transferred", "cancelled", "expired", "parked"]
 )
 def test_only_a_called_or_serving_ticket_can_be_transferred(world: World, status: str):
     # None of these tickets is in civil, so the target is another, active service.

@@ -109,11 +109,11 @@ def test_a_counter_open_for_another_clerk_is_busy_until_taken_over(
 ):
     one = counters[1]
     assert call_next(client, tokens.clerk, one) is None
-    for name in ("next", "pause", "close"):
+    for name in ("next", "open", "pause", "close"):
         assert_error(
             send(client, "POST", f"/counters/{one}/{name}", tokens.clerk2), 409, "counter_busy"
         )
-    taken = command(client, tokens.clerk2, one, "open")
+    taken = command(client, tokens.clerk2, one, "takeover")
     assert (taken["state"], taken["clerk"]) == ("open", "clerk2")
     assert_error(send(client, "POST", f"/counters/{one}/next", tokens.clerk), 409, "counter_busy")
     assert call_next(client, tokens.clerk2, one) is None

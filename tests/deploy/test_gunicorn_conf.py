@@ -67,3 +67,27 @@ def test_a_worker_freezes_what_it_loaded_and_collects_young_objects_less_often()
 def test_requests_are_logged_only_when_the_operator_asks():
     assert read_conf(None)["accesslog"] is None
     assert read_conf(None, NOBAT_ACCESS_LOG="-")["accesslog"] == "-"
+
+
+def test_tls_is_served_only_with_both_a_certificate_and_its_key():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOBAT_TLS_")}
+    check = (
+        'import runpy; c = runpy.run_path("gunicorn.conf.py"); print(c["certfile"], c["keyfile"])'
+    )
+
+    def conf(**tls: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", check],
+            cwd=helpers.REPO,
+            env={**env, **tls},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert conf().stdout.split() == ["None", "None"]
+    both = conf(NOBAT_TLS_CERT="/etc/nobat/c.pem", NOBAT_TLS_KEY="/etc/nobat/k.pem")
+    assert both.stdout.split() == ["/etc/nobat/c.pem", "/etc/nobat/k.pem"]
+    alone = conf(NOBAT_TLS_CERT="/etc/nobat/c.pem")
+    assert alone.returncode != 0
+    assert "NOBAT_TLS_CERT and NOBAT_TLS_KEY go together" in alone.stderr

@@ -20,13 +20,22 @@ def test_call_next_opens_a_closed_counter_for_the_calling_clerk(session, amol):
 
 def test_a_counter_open_for_one_clerk_refuses_another_until_taken_over(session, amol):
     counter = amol.counters[0]
+    other = Actor(user_id=amol.clerks[1])
     call(session, counter.id, clerk=amol.clerks[0])
-    with pytest.raises(CounterBusy):
-        engine.call_next(session, counter.id, actor=Actor(user_id=amol.clerks[1]))
-    session.rollback()
-    engine.open_counter(session, counter.id, actor=Actor(user_id=amol.clerks[1]))
+    for command in (engine.call_next, engine.open_counter, engine.pause_counter):
+        with pytest.raises(CounterBusy, match="held by clerk1; take it over"):
+            command(session, counter.id, actor=other)
+        session.rollback()
+    taken = engine.take_over(session, counter.id, actor=other)
     session.commit()
+    assert (taken.state, taken.clerk_id, taken.clerk) == (
+        CounterState.OPEN,
+        other.user_id,
+        "clerk2",
+    )
     call(session, counter.id, clerk=amol.clerks[1])
+    with pytest.raises(CounterBusy):
+        engine.call_next(session, counter.id, actor=Actor(user_id=amol.clerks[0]))
 
 
 def test_a_paused_counter_keeps_its_citizen_and_resumes_on_next(session, amol):

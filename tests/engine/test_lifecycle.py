@@ -24,6 +24,9 @@ def test_the_table_allows_exactly_the_designed_transitions(status, action):
         (S.CALLED, Action.RECALL), (S.CALLED, Action.START), (S.CALLED, Action.COMPLETE),
         (S.CALLED, Action.NO_SHOW), (S.CALLED, Action.TRANSFER), (S.CALLED, Action.EXPIRE),
         (S.SERVING, Action.COMPLETE), (S.SERVING, Action.TRANSFER), (S.SERVING, Action.EXPIRE),
+        (S.CALLED, Action.PARK), (S.SERVING, Action.PARK),
+        (S.PARKED, Action.RESUME), (S.PARKED, Action.NO_SHOW), (S.PARKED, Action.EXPIRE),
+        (S.NO_SHOW, Action.REINSTATE),
     }  # fmt: skip
     if (status, action) in designed:
         assert target(status, action) is TRANSITIONS[(status, action)]
@@ -43,6 +46,7 @@ def _ticket_in(session: Session, amol: Office1, status: TicketStatus):
         S.SERVING: [Action.START],
         S.DONE: [Action.COMPLETE],
         S.NO_SHOW: [Action.NO_SHOW],
+        S.PARKED: [Action.PARK],
         S.CANCELLED: None,
         S.TRANSFERRED: None,
         S.EXPIRED: None,
@@ -69,7 +73,14 @@ def _finished_otherwise(session: Session, amol: Office1, status: TicketStatus):
     return engine.ticket_by_id(session, ticket.id)
 
 
-CLERK_ACTIONS = [Action.RECALL, Action.START, Action.COMPLETE, Action.NO_SHOW, Action.CANCEL]
+CLERK_ACTIONS = [
+    Action.RECALL,
+    Action.START,
+    Action.PARK,
+    Action.COMPLETE,
+    Action.NO_SHOW,
+    Action.CANCEL,
+]
 
 
 @pytest.mark.parametrize("status", list(TicketStatus), ids=lambda v: v.value)
@@ -125,3 +136,24 @@ def test_completing_a_ticket_never_started_takes_the_call_as_its_start(session, 
     done = act(session, ticket, Action.COMPLETE)
     assert done.started_at == done.called_at
     assert done.finished_at >= done.called_at
+
+
+def test_a_parked_ticket_resumed_keeps_its_first_start(session, amol):
+    ticket = issue(session, amol.office, "insurance")
+    call(session, amol.counters[0].id)
+    started = act(session, ticket, Action.START)
+    parked = act(session, ticket, Action.PARK)
+    assert (parked.status, parked.counter_id) == (S.PARKED, amol.counters[0].id)
+    resumed = engine.resume(session, ticket.id)
+    session.commit()
+    assert (resumed.status, resumed.started_at) == (S.SERVING, started.started_at)
+
+
+def test_a_ticket_parked_before_it_started_starts_when_resumed(session, amol):
+    ticket = issue(session, amol.office, "insurance")
+    call(session, amol.counters[0].id)
+    act(session, ticket, Action.PARK)
+    resumed = engine.resume(session, ticket.id)
+    session.commit()
+    assert resumed.started_at is not None
+    assert resumed.started_at >= resumed.called_at

@@ -4,6 +4,7 @@ no ticket is handed out twice, none is lost, and numbers are unique."""
 from __future__ import annotations
 
 import multiprocessing
+import random
 from collections import Counter as Tally
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -12,11 +13,12 @@ from sqlalchemy import func, select
 
 from server.models import EventType, Ticket, TicketEvent, TicketStatus
 from tests import builders
-from tests.integration.workers import call_until_empty, issue_tickets
+from tests.integration.workers import call_numbers, call_until_empty, issue_tickets
 
 pytestmark = pytest.mark.slow
 
 TICKETS = 2000
+OUT_OF_TURN = 300
 SERVICES = ["insurance", "civil", "post"]
 
 
@@ -88,3 +90,33 @@ def test_concurrent_clerks_never_share_or_lose_a_ticket(session, busy_office, po
     )
     session.expire_all()
     _check(session, issued, claimed)
+
+
+def test_clerks_calling_by_number_and_by_next_at_once_never_share_a_ticket(session, busy_office):
+    """Half the clerks press *next*; the others call every number out of turn, each in an
+    order of its own."""
+    url, counters = busy_office
+    numbers = issue_tickets(url, "amol", SERVICES, OUT_OF_TURN)
+    jobs = []
+    for n, (counter, clerk) in enumerate(counters):
+        if n % 2:
+            jobs.append((call_until_empty, url, counter, clerk))
+        else:
+            jobs.append(
+                (
+                    call_numbers,
+                    url,
+                    counter,
+                    clerk,
+                    random.Random(n).sample(numbers, k=len(numbers)),
+                )
+            )
+    claimed = _run(ThreadPoolExecutor, len(counters), jobs)
+    handed = [ticket for batch in claimed for ticket in batch]
+    assert len(handed) == len(set(handed)) == OUT_OF_TURN, "a ticket was called twice or lost"
+    assert sum(1 for batch in claimed if batch) > 2, "the clerks did not really compete"
+    session.expire_all()
+    called = session.scalar(
+        select(func.count()).select_from(TicketEvent).where(TicketEvent.type == EventType.CALLED)
+    )
+    assert called == OUT_OF_TURN

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from server import engine
 from server.database import make_engine, make_sessionmaker
-from server.engine import Actor, EngineSettings
+from server.engine import Actor, DomainError, EngineSettings
 from server.models import Office
 
 SETTINGS = EngineSettings(estimate_cache_seconds=60)
@@ -39,6 +39,27 @@ def call_until_empty(url: str, counter_id: int, clerk_id: int) -> list[int]:
         session.commit()
         if ticket is None:
             break
+        claimed.append(ticket.id)
+    session.close()
+    db.dispose()
+    return claimed
+
+
+def call_numbers(url: str, counter_id: int, clerk_id: int, numbers: list[str]) -> list[int]:
+    """Call each of ``numbers`` out of turn at one counter; the ids of those it got.
+
+    A number another clerk called first is refused (and rolled back, as a request is).
+    """
+    db = make_engine(url)
+    session = make_sessionmaker(db)()
+    claimed = []
+    for number in numbers:
+        try:
+            ticket = engine.call_number(session, counter_id, number, actor=Actor(user_id=clerk_id))
+        except DomainError:
+            session.rollback()
+            continue
+        session.commit()
         claimed.append(ticket.id)
     session.close()
     db.dispose()

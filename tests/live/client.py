@@ -15,9 +15,11 @@ from typing import Any
 import socketio
 
 EVENTS = (
-    "issued", "called", "recalled", "started", "done", "no_show", "transferred", "cancelled",
-    "expired", "counter",
+    "issued", "called", "reinstated", "recalled", "started", "parked", "resumed", "done",
+    "no_show", "transferred", "cancelled", "expired", "counter",
 )  # fmt: skip
+AT_COUNTER = ("called", "reinstated", "recalled", "started", "resumed")
+LEFT_COUNTER = ("done", "no_show", "transferred", "expired", "parked")
 GAP_WAIT = 0.5
 
 
@@ -106,8 +108,15 @@ class LiveClient:
             self.refresh()
 
     def refresh(self) -> None:
-        """Ask for a fresh snapshot (after a gap that did not fill)."""
-        board = self.sio.call("snapshot", timeout=10)
+        """Ask for a fresh snapshot (after a gap that did not fill).
+
+        On a socket that has just dropped (its server killed) the request cannot go out or
+        is never answered: the reconnect's own snapshot heals the gap, as in the browser.
+        """
+        try:
+            board = self.sio.call("snapshot", timeout=10)
+        except (socketio.exceptions.BadNamespaceError, socketio.exceptions.TimeoutError):
+            return
         self._on_snapshot(board)
 
     def settle(self, seq: int, timeout: float = 10) -> None:
@@ -132,15 +141,15 @@ def apply(board: dict[str, Any] | None, event: dict[str, Any]) -> None:
     services = {s["code"]: s for s in board["services"]}
     counters = {c["id"]: c for c in board["counters"]}
     if kind == "counter":
-        counters[event["counter"]["id"]]["state"] = event["counter"]["state"]
+        counters[event["counter"]["id"]].update(event["counter"])
         return
     if kind == "issued":
         services[ticket["service"]]["waiting"] += 1
     elif kind in ("called", "cancelled") or (kind == "expired" and ticket.get("counter") is None):
         services[ticket["service"]]["waiting"] -= 1
-    if kind in ("called", "recalled", "started"):
+    if kind in AT_COUNTER:
         counters[ticket["counter"]]["ticket"] = ticket
-    elif kind in ("done", "no_show", "transferred", "expired") and ticket.get("counter"):
+    elif kind in LEFT_COUNTER and ticket.get("counter"):
         current = counters[ticket["counter"]].get("ticket")
         if current and current["id"] == ticket["id"]:
             counters[ticket["counter"]]["ticket"] = None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base
 from server.extensions import db
 from server.live import socketio
+from server.models import Counter, Office
+from tests import builders
 from tests.conftest import Tokens, close
+from tests.sign_in import csrf_token, sign_in
 
 
 @pytest.fixture
@@ -170,3 +174,103 @@ def test_a_kiosk_may_join_only_its_own_kiosk_room(app, tokens):
         display.emit("join", {"room": f"kiosk:{own}"}, callback=True)["error"]["code"]
         == "forbidden"
     )
+
+
+# --- signed-in browsers and counter devices --------------------------------------------
+
+
+def signed_in_socket(app: Flask, username: str, **auth):
+    """A socket of a browser signed in as ``username``: its cookie, no token."""
+    http = app.test_client()
+    assert sign_in(http, username).status_code == 303
+    return socketio.test_client(app, auth=auth, flask_test_client=http), http
+
+
+@pytest.mark.parametrize("auth", [{}, {"office": "amol"}], ids=["own office", "named"])
+def test_a_signed_in_browser_connects_without_a_token(app, tokens, auth):
+    client, _http = signed_in_socket(app, "clerk1", **auth)
+    assert client.is_connected()
+    assert client.get_received()[0]["args"][0]["office"] == "amol"
+
+
+def test_a_signed_in_clerk_cannot_watch_another_office(app, tokens):
+    client, _http = signed_in_socket(app, "clerk1", office="babol")
+    assert not client.is_connected()
+
+
+def test_a_signed_in_administrator_watches_the_office_they_name(app, tokens):
+    assert not signed_in_socket(app, "admin")[0].is_connected()
+    client, _http = signed_in_socket(app, "admin", office="babol")
+    assert client.get_received()[0]["args"][0]["office"] == "babol"
+
+
+def test_a_signed_in_clerk_joins_counter_rooms_of_their_office_only(app, tokens):
+    counters = _counter_ids(app)
+    client, _http = signed_in_socket(app, "clerk1")
+    assert client.emit("join", {"room": f"counter:{counters['amol', 1]}"}, callback=True) == {
+        "ok": True
+    }
+    refused = client.emit("join", {"room": f"counter:{counters['babol', 1]}"}, callback=True)
+    assert refused["error"]["code"] == "forbidden"
+
+
+def test_a_signed_out_browser_cannot_connect(app, tokens):
+    _client, http = signed_in_socket(app, "clerk1")
+    http.post("/logout", data={"csrf_token": csrf_token(http)})
+    http.set_cookie("nobat_session", "no longer valid")
+    assert not socketio.test_client(app, auth={}, flask_test_client=http).is_connected()
+
+
+def test_a_token_that_is_given_but_empty_is_not_replaced_by_the_cookie(app, tokens):
+    client, _http = signed_in_socket(app, "clerk1", token="")
+    assert not client.is_connected()
+
+
+@pytest.fixture
+def counter_device(app, tokens) -> str:
+    """The token of the keypad at amol's counter 2."""
+    with app.app_context():
+        counter = db.session.scalar(
+            select(Counter).join(Office).where(Office.code == "amol", Counter.number == 2)
+        )
+        token = builders.counter_token(db.session, counter)
+        db.session.commit()
+    return token
+
+
+def test_a_counter_device_joins_its_own_counter_room_and_no_other(app, counter_device):
+    counters = _counter_ids(app)
+    device = connect(app, counter_device)
+    assert device.get_received()[0]["args"][0]["office"] == "amol"
+    own = device.emit("join", {"room": f"counter:{counters['amol', 2]}"}, callback=True)
+    assert own == {"ok": True}
+    for other in (counters["amol", 1], counters["babol", 1]):
+        refused = device.emit("join", {"room": f"counter:{other}"}, callback=True)
+        assert refused["error"]["code"] == "forbidden"
+    assert device.emit("join", {"room": "kiosk:1"}, callback=True)["error"]["code"] == "forbidden"
+
+
+def test_a_counter_device_hears_its_counters_calls(app, tokens, counter_device):
+    counters = _counter_ids(app)
+    device = connect(app, counter_device)
+    device.emit("join", {"room": f"counter:{counters['amol', 2]}"}, callback=True)
+    device.get_received()
+    http = app.test_client()
+    http.post(
+        "/api/v1/offices/amol/tickets",
+        json={"service": "civil"},
+        headers=tokens.header(tokens.kiosk),
+    )
+    http.post(f"/api/v1/counters/{counters['amol', 2]}/next", headers=tokens.header(tokens.clerk))
+    called = [e["args"][0]["ticket"]["number"] for e in events(device, "called")]
+    assert called == ["B-001"]
+
+
+def test_a_counter_device_cannot_watch_another_office(app, tokens, counter_device):
+    assert not connect(app, counter_device, office="babol").is_connected()
+
+
+def _counter_ids(app: Flask) -> dict[tuple[str, int], int]:
+    with app.app_context():
+        rows = db.session.execute(select(Office.code, Counter.number, Counter.id).join(Office))
+        return {(code, number): counter_id for code, number, counter_id in rows}

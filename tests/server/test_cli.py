@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from server.app import create_app
-from server.auth import principal_for
+from server.auth import Caller, principal_for
 from server.cli import main
 from server.config import TestingConfig
 from server.database import make_sessionmaker
 from server.extensions import db
-from server.models import ApiToken, Counter, Office, Service, TokenKind, User
+from server.models import ApiToken, Counter, Office, Service, StaffSession, TokenKind, User
 from tests.conftest import close
+from tests.sign_in import sign_in
 
 
 def nobat(app, *args: str, password: str | None = "demo-pass") -> str:
@@ -33,9 +34,9 @@ def nobat(app, *args: str, password: str | None = "demo-pass") -> str:
 
 
 @pytest.fixture
-def migrated(db_url):
+def migrated(db_url, tmp_path):
     """The app on a database that only ``nobat db upgrade`` has prepared."""
-    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url})
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url, "INSTANCE": tmp_path})
     nobat(app, "db", "upgrade")
     yield app
     close(app)
@@ -78,9 +79,12 @@ def test_seed_demo_creates_the_amol_office_once(migrated, db_url):
     engine.dispose()
 
 
-def test_seed_demo_prints_a_generated_password_once_when_none_is_given(migrated):
+def test_seed_demo_keeps_a_generated_password_where_only_its_owner_reads_it(migrated, tmp_path):
     output = nobat(migrated, "seed-demo", password=None)
-    assert "their password (shown once):" in output
+    kept = tmp_path / "demo_password"
+    password = kept.read_text().strip()
+    assert f"their password: {password} (kept in {kept})" in output
+    assert kept.stat().st_mode & 0o777 == 0o600
     assert "password" not in nobat(migrated, "seed-demo", password=None)
 
 
@@ -204,3 +208,122 @@ def test_token_create_explains_what_is_missing(migrated, args):
 def test_close_day_reports_how_many_tickets_expired(migrated):
     nobat(migrated, "seed-demo")
     assert "expired 0 tickets" in nobat(migrated, "close-day")
+
+
+def test_a_counter_devices_token_is_bound_to_its_counter(migrated, db_url):
+    nobat(migrated, "seed-demo")
+    secret = nobat(
+        migrated, "token", "create", "--device", "counter", "--office", "amol", "--counter", "2"
+    ).strip()
+    engine = create_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        principal = principal_for(session, secret)
+        counter = session.get(Counter, principal.counter_id)
+        assert (principal.kind, principal.caller) == (TokenKind.COUNTER, Caller.COUNTER)
+        assert counter.number == 2 and principal.office_id == counter.office_id
+    engine.dispose()
+    assert "\tcounter\tamol counter 2\t" in nobat(migrated, "token", "list")
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--device", "counter", "--office", "amol"], "--counter NUMBER"),
+        (["--device", "counter", "--office", "amol", "--counter", "9"], "no counter 9"),
+        (["--device", "kiosk", "--office", "amol", "--counter", "1"], "--counter is for counter"),
+    ],
+    ids=["no counter", "unknown counter", "counter for a kiosk"],
+)
+def test_token_create_for_a_counter_needs_one_of_the_office(migrated, args, complaint):
+    nobat(migrated, "seed-demo")
+    result = migrated.test_cli_runner().invoke(main, ["token", "create", *args])
+    assert result.exit_code != 0
+    assert complaint in result.stderr
+
+
+@pytest.mark.parametrize("device", ["kiosk", "display"])
+def test_device_link_prints_a_one_time_link_that_pairs_the_device(migrated, device):
+    nobat(migrated, "seed-demo")
+    result = migrated.test_cli_runner().invoke(
+        main, ["device", "link", "--device", device, "--office", "amol", "--url", "http://pc:80"]
+    )
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip()
+    prefix = f"http://pc:80/{device}/amol#link="
+    assert link.startswith(prefix)
+    assert "within 12 hours" in result.stderr
+    client = migrated.test_client()
+    claim = {"code": link.removeprefix(prefix)}
+    assert client.post("/api/v1/devices/claim", json=claim).status_code == 201
+    assert client.post("/api/v1/devices/claim", json=claim).status_code == 410
+
+
+def test_device_link_is_for_kiosks_and_displays(migrated):
+    nobat(migrated, "seed-demo")
+    result = migrated.test_cli_runner().invoke(
+        main, ["device", "link", "--device", "counter", "--office", "amol"]
+    )
+    assert result.exit_code == 2
+
+
+@pytest.fixture
+def served(monkeypatch) -> list[tuple[str, int]]:
+    """``nobat demo`` runs up to the server, which is not started."""
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr("server.serving.serve", lambda host, port: calls.append((host, port)))
+    return calls
+
+
+def test_demo_ends_by_saying_where_each_page_is_and_how_to_sign_in(migrated, served):
+    output = nobat(migrated, "demo", "--port", "5123", password="demo-pass")
+    assert served == [("127.0.0.1", 5123)]
+    base = "http://127.0.0.1:5123"
+    assert row(output, "start page") == f"{base}/"
+    assert row(output, "kiosk").startswith(f"{base}/kiosk/amol#link=")
+    assert row(output, "wall display").startswith(f"{base}/display/amol#link=")
+    assert row(output, "staff sign-in") == (
+        f"{base}/login   as admin, manager, clerk1, clerk2, clerk3, clerk4; password: demo-pass"
+    )
+    assert row(output, "counter page") == f"{base}/counter/amol   (sign in as clerk1 … clerk4)"
+
+
+def row(output: str, label: str) -> str:
+    """What ``nobat demo`` says after ``label``."""
+    line = next(line.strip() for line in output.splitlines() if line.strip().startswith(label))
+    return line.removeprefix(label).strip()
+
+
+def test_demo_prints_the_generated_password_on_every_run(migrated, served, tmp_path):
+    first = nobat(migrated, "demo", password=None)
+    password = (tmp_path / "demo_password").read_text().strip()
+    again = nobat(migrated, "demo", password=None)
+    assert f"password: {password}" in first
+    assert f"password: {password}" in again
+    assert "users already exist" in again
+
+
+def test_the_demos_links_pair_a_kiosk_and_a_display_once_each(migrated, served):
+    output = nobat(migrated, "demo")
+    codes = [word.split("#link=")[1] for word in output.split() if "#link=" in word]
+    assert len(codes) == 2
+    client = migrated.test_client()
+    kinds = [
+        client.post("/api/v1/devices/claim", json={"code": code}).get_json()["kind"]
+        for code in codes
+    ]
+    assert kinds == ["kiosk", "display"]
+
+
+def test_demo_on_every_interface_prints_an_address_others_can_open(migrated, served):
+    output = nobat(migrated, "demo", "--host", "0.0.0.0")
+    assert "http://0.0.0.0" not in output
+    assert served == [("0.0.0.0", 5000)]
+
+
+def test_disabling_a_user_ends_their_sign_ins(migrated):
+    nobat(migrated, "seed-demo")
+    client = migrated.test_client()
+    assert sign_in(client, "clerk1", "demo-pass").status_code == 303
+    assert "ended 1 sign-ins" in nobat(migrated, "user", "disable", "clerk1")
+    with migrated.app_context():
+        assert db.session.scalars(select(StaffSession.ended_at)).one() is not None

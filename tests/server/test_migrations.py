@@ -23,3 +23,41 @@ def test_upgrading_an_empty_database_yields_the_models_schema(db_url):
         db.engine.dispose()
     assert differences == []
     assert {"tickets", "ticket_events", "offices", "api_tokens"} <= tables
+
+
+def test_adding_counter_devices_keeps_which_device_made_each_event_on_sqlite(sqlite_url):
+    """SQLite rebuilds api_tokens for its new foreign key; dropping the old table would set
+    every reference to it to NULL (ON DELETE SET NULL) unless the migration keeps them."""
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": sqlite_url})
+    directory = str(app.config["MIGRATIONS"])
+    with app.app_context():
+        upgrade(directory=directory, revision="6f693ce9b214")
+        with db.engine.begin() as connection:
+            for statement in _BEFORE_COUNTER_DEVICES:
+                connection.exec_driver_sql(statement)
+        upgrade(directory=directory, revision="5e1c0a7d2b9f")
+        with db.engine.connect() as connection:
+            events = connection.exec_driver_sql("SELECT device_token_id FROM ticket_events")
+            jobs = connection.exec_driver_sql("SELECT kiosk_token_id FROM print_jobs")
+            assert (events.scalars().all(), jobs.scalars().all()) == ([7], [7])
+        db.engine.dispose()
+
+
+# A kiosk token, an event it caused and a job it printed, as revision 6f693ce9b214 stored them.
+_BEFORE_COUNTER_DEVICES = [
+    "INSERT INTO offices (id, code, name_fa, name_en, timezone, routing_policy, event_seq)"
+    " VALUES (1, 'amol', 'آمل', 'Amol', 'Asia/Tehran', 'tiered', 1)",
+    'INSERT INTO services (id, office_id, code, letter, name_fa, name_en, "group",'
+    " target_wait_seconds, active, position) VALUES (1, 1, 'civil', 'B', 'ث', 'Civil', 'c', 600,"
+    " 1, 0)",
+    "INSERT INTO api_tokens (id, token_hash, kind, office_id, name, created_at, revoked)"
+    " VALUES (7, 'hash', 'kiosk', 1, '', '2026-01-01 08:00:00', 0)",
+    "INSERT INTO tickets (id, office_id, service_id, business_date, sequence, number, priority,"
+    " status, issued_at, queued_at, recall_count, public_token) VALUES (1, 1, 1, '2026-01-01',"
+    " 1, 'B-001', 0, 'waiting', '2026-01-01 08:00:00', '2026-01-01 08:00:00', 0, 'public')",
+    "INSERT INTO ticket_events (id, office_id, ticket_id, type, at, device_token_id, seq)"
+    " VALUES (1, 1, 1, 'issued', '2026-01-01 08:00:00', 7, 1)",
+    "INSERT INTO print_jobs (id, office_id, ticket_id, kiosk_token_id, printer, state, attempts,"
+    " created_at, updated_at, language) VALUES (1, 1, 1, 7, 'preview://', 'printed', 1,"
+    " '2026-01-01 08:00:00', '2026-01-01 08:00:00', 'fa')",
+]
