@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import Flask, request
 from flask.sessions import SessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import display
+from counter import web as counter_web
 from kiosk import web as kiosk_web
 from server import api as api_package
-from server import live, printing, web
+from server import live, printing, signin, web
 from server.config import Config
 from server.engine.events import Publisher
 from server.engine.settings import EngineSettings
@@ -45,16 +47,24 @@ def create_app(
         default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],
     )
     web.init_app(app)
+    signin.init_app(app)
     display.init_app(app)
     kiosk_web.init_app(app)
+    counter_web.init_app(app)
     live.init_app(app)
     printing.init_app(app, notify=live.notify_kiosk)
+    if app.config["PROXIES"]:
+        # Outermost, so that Socket.IO's middleware too sees the client's own scheme and host.
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
 class _NoCookieSession(SessionInterface):
-    """Nobat keeps no cookie session (every caller presents a token), so no request
-    pays for opening and signing one."""
+    """Nobat keeps no Flask cookie session, so no request pays for opening and signing one.
+
+    Devices and scripts present a token; a signed-in browser presents its own session
+    cookie, which the server looks up (``server/staff_sessions.py``)."""
 
     def open_session(self, app: Flask, request: Any) -> None:
         return None  # Flask then uses its null session, which refuses writes
@@ -100,8 +110,15 @@ def _openapi_security() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "a staff or device token from `nobat token create`",
-                }
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "nobat_session",
+                    "description": "a signed-in browser (`/login`); requests that change "
+                    "something also send the page's CSRF token as `X-CSRF-Token`",
+                },
             }
         },
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"session": []}],
     }

@@ -1,10 +1,11 @@
 // The wall board: renders the office's live board and rings a chime on each call.
-import { LiveOffice, deviceToken, forgetDeviceToken, persianDigits } from "/static/nobat-live.js";
+import { forgetDeviceToken, linkedDeviceToken } from "/static/nobat-device.js";
+import { formatter, waitMinutes } from "/static/nobat-format.js";
+import { LiveOffice } from "/static/nobat-live.js";
 
 const wall = document.getElementById("wall");
 const text = JSON.parse(wall.dataset.text);
-const fa = wall.dataset.lang === "fa";
-const digits = (value) => (fa ? persianDigits(value) : String(value));
+const { fa, digits } = formatter(wall.dataset.lang, wall.dataset.timezone);
 const byId = (id) => document.getElementById(id);
 
 function el(tag, className, content) {
@@ -43,9 +44,9 @@ function renderServices(board) {
     // What a new ticket would wait: tickets of other services at shared counters count
     // too, so it shows even when nobody waits for this service itself. Whole minutes,
     // rounded outwards as on the printed ticket, so the range holds the estimate.
-    if (service.eta_range && service.eta_range[1] >= 60) {
-      const low = Math.floor(service.eta_range[0] / 60);
-      const high = Math.ceil(service.eta_range[1] / 60);
+    const minutes = waitMinutes(service.eta_range);
+    if (minutes && service.eta_range[1] >= 60) {
+      const { low, high } = minutes;
       const range = low === high ? digits(low) : `${digits(low)}–${digits(high)}`;
       item.append(el("span", "eta", `${range} ${text.minutes}`));
     }
@@ -114,18 +115,28 @@ function tick() {
 tick();
 setInterval(tick, 10000);
 
-// The set-up hint, with the reason when the server refused the token it was given.
-function showSetup(refused) {
+// The set-up hint, with the reason when the server refused the token (or link) it was given.
+function showSetup(refused, reason) {
   byId("banner").hidden = true;
   byId("setup-refused").hidden = !refused;
+  if (reason) byId("setup-refused").textContent = reason;
   byId("setup").hidden = false;
 }
 
 const storageKey = `nobat.display.${wall.dataset.office}`;
-const token = deviceToken(storageKey);
-if (!token) {
-  showSetup(false);
-} else {
+
+async function start() {
+  let token;
+  try {
+    token = await linkedDeviceToken(storageKey);
+  } catch (refused) {
+    showSetup(true, refused.message);
+    return;
+  }
+  if (!token) {
+    showSetup(false);
+    return;
+  }
   new LiveOffice({
     token,
     office: wall.dataset.office,
@@ -146,3 +157,5 @@ if (!token) {
     },
   }).start();
 }
+
+start();

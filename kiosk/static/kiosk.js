@@ -2,17 +2,19 @@
 //
 // Persian first: the page carries its texts in both languages and starts in Persian; a
 // citizen may switch to English, which lasts until their ticket is done or the kiosk
-// goes idle. The device token arrives once as ?token= and is kept (deviceToken).
+// goes idle. The device token arrives once, as a one-time #link= or as ?token=, and is
+// kept (linkedDeviceToken).
 //
 // This entry module wires the page together and keeps the live connection; the screens
 // live in service-menu.js, ticket-screen.js (with print-status.js and countdown.js) and
 // session.js (language, idle), the ticket request in ticket-request.js.
-import { LiveOffice, deviceToken } from "/static/nobat-live.js";
+import { linkedDeviceToken } from "/static/nobat-device.js";
+import { LiveOffice } from "/static/nobat-live.js";
 import { wireCountdown } from "./countdown.js";
 import { receiveStatus, recheckPrint } from "./print-status.js";
 import { wirePriority } from "./priority.js";
 import { show, showSetup } from "./screens.js";
-import { loadServices } from "./server.js";
+import { loadServices } from "./services.js";
 import { updateWaiting, wireMenu } from "./service-menu.js";
 import { applyLanguage, everySecond, finishTicket, tick, wireSession } from "./session.js";
 import { STORAGE, TIMING, office, root, state } from "./state.js";
@@ -49,12 +51,17 @@ function connect() {
   live.socket.on("print_status", receiveStatus);
 }
 
-function main() {
+async function main() {
   wire();
   applyLanguage();
   setInterval(everySecond, 1000);
   setInterval(tick, 15000);
-  state.token = deviceToken(STORAGE);
+  try {
+    state.token = await linkedDeviceToken(STORAGE);
+  } catch (refused) {
+    showSetup(refused.message);
+    return;
+  }
   if (!state.token) {
     showSetup(null);
     return;

@@ -3,8 +3,7 @@
 // citizen; and the printed ticket's image once the printer made one.
 import { extendCountdown } from "./countdown.js";
 import { t } from "./format.js";
-import { api } from "./server.js";
-import { $, TIMING, state } from "./state.js";
+import { $, TIMING, api, state } from "./state.js";
 
 const FAULTS = {
   paper_out: "fault_paper_out",

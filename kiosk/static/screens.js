@@ -1,6 +1,6 @@
 // Which screen shows (one at a time, named on the root for the styles and the tests), the
 // overlays over it, the setup screen, and the element builders the screens are drawn with.
-import { forgetDeviceToken } from "/static/nobat-live.js";
+import { forgetDeviceToken } from "/static/nobat-device.js";
 import { $, STORAGE, clearTimers, root, state } from "./state.js";
 
 export function show(screen) {

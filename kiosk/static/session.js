@@ -5,7 +5,7 @@ import { renderCountdown } from "./countdown.js";
 import { dateTimeText, fa, t } from "./format.js";
 import { updatePriorityBar } from "./priority.js";
 import { closeOverlays, show } from "./screens.js";
-import { loadServices } from "./server.js";
+import { loadServices } from "./services.js";
 import { renderStart } from "./service-menu.js";
 import { $, STORAGE, TEXT, TIMING, clearTimers, office, root, state } from "./state.js";
 import { forgetRequest } from "./ticket-request.js";

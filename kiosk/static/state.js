@@ -1,5 +1,8 @@
 // What the whole kiosk shares: the office and texts the page was rendered with, the
-// timings, and the one state object of the screen, the citizen's choices and the ticket.
+// timings, the one state object of the screen, the citizen's choices and the ticket, and
+// requests to the API as this kiosk (its device token, the citizen's language).
+import { apiFetch } from "/static/nobat-api.js";
+
 export const root = document.getElementById("kiosk");
 export const office = {
   code: root.dataset.office,
@@ -52,4 +55,9 @@ export const state = {
 export function clearTimers() {
   for (const timer of state.timers) clearTimeout(timer);
   state.timers = [];
+}
+
+/** An API request as this kiosk; rejects when the server does not answer in time. */
+export function api(path, options = {}) {
+  return apiFetch(path, { ...options, token: state.token, lang: state.lang, timeoutMs: TIMING.request * 1000 });
 }

@@ -1,27 +1,22 @@
 // Taking a ticket: the request to the server, and the problem sheet when no ticket came
 // (with a retry when the server may yet issue it).
+import { errorMessage, newKey } from "/static/nobat-api.js";
 import { t } from "./format.js";
 import { showSetup } from "./screens.js";
-import { api, errorMessage, loadServices } from "./server.js";
 import { renderStart } from "./service-menu.js";
-import { $, office, state } from "./state.js";
+import { loadServices } from "./services.js";
+import { $, api, office, state } from "./state.js";
 import { showTicket } from "./ticket-screen.js";
 
 // A key per ticket request, kept for its retries: if an answer was lost on the way, the
-// server hands back the same ticket instead of a second number. (getRandomValues also
-// works on plain http, where kiosks on an office network often are.)
-function newRequestKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(18));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-// The key stands for one citizen's one request: any other body gets a new key, since the
-// server refuses a key sent with another request (and answering it with the earlier
-// ticket would hand one citizen another's number).
+// server hands back the same ticket instead of a second number. The key stands for one
+// citizen's one request: any other body gets a new key, since the server refuses a key
+// sent with another request (and answering it with the earlier ticket would hand one
+// citizen another's number).
 function requestKeyFor(body) {
   const request = JSON.stringify(body);
   if (state.requestFor !== request || !state.requestKey) {
-    state.requestKey = newRequestKey();
+    state.requestKey = newKey();
     state.requestFor = request;
   }
   return state.requestKey;
@@ -50,7 +45,7 @@ export async function issue(service) {
   try {
     response = await api(`/api/v1/offices/${encodeURIComponent(office.code)}/tickets`, {
       method: "POST",
-      body: JSON.stringify(body),
+      body,
       headers: { "Idempotency-Key": key },
     });
     if (response.status === 201) ticket = await response.json();

@@ -1,6 +1,7 @@
 // Nobat live client: one module for the kiosk, counter, display and dashboard pages.
 //
-// It connects with the device's or user's token, keeps the office's board from the
+// It connects with the device's or user's token (a signed-in browser needs none: its
+// session cookie goes with the connection), keeps the office's board from the
 // snapshot and the numbered events that follow, applies events strictly in order
 // (an early one waits briefly for those before it), fetches a fresh snapshot when a
 // gap does not fill or after a reconnect, and reports its state so pages can show
@@ -10,16 +11,20 @@
 import { io } from "/assets/socket.io-client/socket.io.esm.min.js";
 
 export const EVENTS = [
-  "issued", "called", "recalled", "started", "done", "no_show",
-  "transferred", "cancelled", "expired", "counter",
+  "issued", "called", "reinstated", "recalled", "started", "parked", "resumed", "done",
+  "no_show", "transferred", "cancelled", "expired", "counter",
 ];
+
+// What each event does to the counter's current ticket (the rest leave it).
+const AT_COUNTER = new Set(["called", "reinstated", "recalled", "started", "resumed"]);
+const LEFT_COUNTER = new Set(["done", "no_show", "transferred", "expired", "parked"]);
 
 const GAP_WAIT_MS = 500;
 
 export class LiveOffice {
   /**
    * @param {object} options
-   * @param {string} options.token   device or staff token
+   * @param {string} [options.token] device or staff token (none: the browser's sign-in)
    * @param {string} [options.office] office code (administrators name one)
    * @param {(board: object) => void} [options.onBoard]  called after every change
    * @param {(event: object, board: object) => void} [options.onEvent]  each applied event
@@ -43,7 +48,7 @@ export class LiveOffice {
   start() {
     const { token, office, url } = this.options;
     this.socket = io(url || undefined, {
-      auth: office ? { token, office } : { token },
+      auth: { ...(token ? { token } : {}), ...(office ? { office } : {}) },
       transports: ["websocket", "polling"],
       reconnection: true,
       reconnectionDelay: 500,
@@ -133,7 +138,7 @@ export function applyEvent(board, event) {
   const ticket = event.ticket;
   if (event.type === "counter") {
     const counter = board.counters.find((c) => c.id === event.counter.id);
-    if (counter) counter.state = event.counter.state;
+    if (counter) Object.assign(counter, event.counter);
     return;
   }
   const service = board.services.find((s) => s.code === ticket.service);
@@ -142,33 +147,11 @@ export function applyEvent(board, event) {
   if (service && event.type === "issued") service.waiting += 1;
   if (service && wasWaiting) service.waiting = Math.max(0, service.waiting - 1);
   const counter = ticket.counter != null && board.counters.find((c) => c.id === ticket.counter);
-  if (["called", "recalled", "started"].includes(event.type)) {
+  if (AT_COUNTER.has(event.type)) {
     if (counter) counter.ticket = ticket;
     board.recent_calls = [ticket, ...board.recent_calls.filter((t) => t.id !== ticket.id)].slice(0, 10);
-  } else if (["done", "no_show", "transferred", "expired"].includes(event.type)) {
+  } else if (LEFT_COUNTER.has(event.type)) {
     if (counter && counter.ticket && counter.ticket.id === ticket.id) counter.ticket = null;
     board.recent_calls = board.recent_calls.map((t) => (t.id === ticket.id ? ticket : t));
   }
-}
-
-/** Persian digits for numbers shown to citizens. */
-export function persianDigits(value) {
-  return String(value).replace(/[0-9]/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]);
-}
-
-/** A device token given once as ?token=… is kept, and removed from the address bar. */
-export function deviceToken(storageKey) {
-  const url = new URL(window.location.href);
-  const given = url.searchParams.get("token");
-  if (given) {
-    window.localStorage.setItem(storageKey, given);
-    url.searchParams.delete("token");
-    window.history.replaceState(null, "", url.toString());
-  }
-  return window.localStorage.getItem(storageKey);
-}
-
-/** The server refused the kept token: forget it, so the device asks to be set up again. */
-export function forgetDeviceToken(storageKey) {
-  window.localStorage.removeItem(storageKey);
 }

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
+import atexit
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from server import auth
+from server.database import make_engine, make_sessionmaker
+from server.models import Counter, Office, TokenKind, User
 from tests.live.cluster import REPO, free_port, wait_healthy
 
 CHROMIUM = os.environ.get("NOBAT_CHROMIUM", "/usr/bin/chromium")
@@ -49,7 +59,17 @@ class DemoServer:
         return result.stdout.strip()
 
     def token(self, *args: str) -> str:
-        return self.nobat("token", "create", *args)
+        """A token as ``nobat token create ARGS`` makes it, made in this process: a CLI
+        process of its own took seconds to start, several times per test module."""
+        given = _TOKEN_ARGS.parse_args(args)
+        engine = make_engine(self.env["NOBAT_DATABASE_URL"])
+        try:
+            with make_sessionmaker(engine)() as session:
+                secret = _create_token(session, given)
+                session.commit()
+        finally:
+            engine.dispose()
+        return secret
 
     def post(self, path: str, token: str, body: dict | None = None) -> tuple[int, dict | None]:
         return self._call("POST", path, token, json.dumps(body or {}).encode())
@@ -91,8 +111,34 @@ class DemoServer:
             self.process = None
 
 
-def seeded_demo(instance: Path) -> DemoServer:
-    """A migrated and seeded demo office on SQLite in ``instance``, not yet served."""
+_TOKEN_ARGS = argparse.ArgumentParser(prog="nobat token create", exit_on_error=False)
+for _flag in ("--user", "--device", "--office", "--counter", "--printer", "--name"):
+    _TOKEN_ARGS.add_argument(_flag)
+
+
+def _create_token(session, given: argparse.Namespace) -> str:
+    if given.user:
+        user = session.scalar(select(User).where(User.username == given.user))
+        return auth.create_token(session, user=user, name=given.name or "")
+    office = session.scalar(select(Office).where(Office.code == given.office))
+    counter = None
+    if given.counter:
+        counter = session.scalar(
+            select(Counter).where(
+                Counter.office_id == office.id, Counter.number == int(given.counter)
+            )
+        )
+    return auth.create_token(
+        session,
+        device=TokenKind(given.device),
+        office_id=office.id,
+        counter=counter,
+        name=given.name or "",
+        printer=given.printer,
+    )
+
+
+def _demo_env(instance: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "NOBAT_INSTANCE": str(instance),
@@ -103,10 +149,33 @@ def seeded_demo(instance: Path) -> DemoServer:
         "NOBAT_TOKEN_CACHE_SECONDS": "0",
     }
     env.pop("NOBAT_REDIS_URL", None)
-    server = DemoServer(f"http://127.0.0.1:{free_port()}", env)
-    server.nobat("db", "upgrade")
-    server.nobat("seed-demo")
-    return server
+    return env
+
+
+@cache
+def _demo_template() -> Path:
+    """The demo office migrated and seeded once per run, as ``make demo`` does it."""
+    folder = Path(tempfile.mkdtemp(prefix="nobat-demo-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    template = DemoServer("", _demo_env(folder))
+    template.nobat("db", "upgrade")
+    template.nobat("seed-demo")
+    return folder / "nobat.sqlite3"
+
+
+def seeded_demo(instance: Path) -> DemoServer:
+    """A migrated and seeded demo office on SQLite in ``instance``, not yet served.
+
+    A copy of one template per run: migrating and seeding took two CLI processes and
+    several seconds for every server.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    with (
+        closing(sqlite3.connect(_demo_template())) as template,
+        closing(sqlite3.connect(instance / "nobat.sqlite3")) as copy,
+    ):
+        template.backup(copy)
+    return DemoServer(f"http://127.0.0.1:{free_port()}", _demo_env(instance))
 
 
 @pytest.fixture
@@ -143,3 +212,19 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    """What axe-core (installed from npm) finds serious or critical on the page as it is."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: `make test` installs it with npm")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import seeded_demo
 from tests.live.client import LiveClient
-from tests.live.cluster import free_port
 from tests.printing.rig import Server, call
 
 pytestmark = pytest.mark.slow
@@ -19,19 +18,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(params=["threading", "gevent"])
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    env = {
-        **os.environ,
-        "NOBAT_INSTANCE": str(tmp_path),
-        "NOBAT_DATABASE_URL": f"sqlite:///{tmp_path / 'nobat.sqlite3'}",
-        "NOBAT_SECRET_KEY": "serving-tests",
-        "NOBAT_DEMO_PASSWORD": "demo",
-        "NOBAT_ASYNC_MODE": request.param,
-        "NOBAT_LOG_LEVEL": "warning",
-    }
-    env.pop("NOBAT_REDIS_URL", None)
-    server = Server(f"http://127.0.0.1:{free_port()}", env, log=tmp_path / "server.log")
-    server.nobat("db", "upgrade")
-    server.nobat("seed-demo")
+    demo = seeded_demo(tmp_path)
+    env = {**demo.env, "NOBAT_ASYNC_MODE": request.param, "NOBAT_LOG_LEVEL": "warning"}
+    server = Server(demo.url, env, log=tmp_path / "server.log")
     server.start()
     yield server
     server.stop()

@@ -1,40 +1,10 @@
-// Talking to the server: API requests with the device token and the citizen's language,
-// and loading the office's services (again every few seconds while it cannot be reached).
+// The office's services on the start screen: loaded, and again every few seconds while
+// the server cannot be reached.
+import { errorMessage } from "/static/nobat-api.js";
 import { t } from "./format.js";
 import { show, showSetup } from "./screens.js";
 import { renderStart } from "./service-menu.js";
-import { $, TIMING, office, state } from "./state.js";
-
-export async function api(path, options = {}) {
-  const url = new URL(path, window.location.origin);
-  url.searchParams.set("lang", state.lang);
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), TIMING.request * 1000);
-  try {
-    return await fetch(url, {
-      ...options,
-      signal: abort.signal,
-      cache: "no-store",
-      headers: {
-        Authorization: `Bearer ${state.token}`,
-        Accept: "application/json",
-        ...(options.body ? { "Content-Type": "application/json" } : {}),
-        ...(options.headers || {}),
-      },
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function errorMessage(response) {
-  try {
-    const body = await response.json();
-    return (body && body.error && body.error.message) || "";
-  } catch {
-    return "";
-  }
-}
+import { $, TIMING, api, office, state } from "./state.js";
 
 let retryTimer = null;
 
