@@ -8,6 +8,9 @@ ASSETS := node_modules/.installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard server/translations/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# make test runs test files on this many workers (pytest-xdist), each file on one of them,
+# so a module's served app and its browser stay together.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint format serve bench install assets system-deps translations clean
 
@@ -15,7 +18,7 @@ demo: install assets translations
 	$(NOBAT) demo --host $(HOST) --port $(PORT)
 
 test: install assets translations system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check .

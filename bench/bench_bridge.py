@@ -28,7 +28,6 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 
 from tests.browser.conftest import seeded_demo
-from tests.counter.rig import BridgeProcess, Keypad, LineDisplay, ModbusDisplay, Wire
+from tests.counter.rig import Keypad, LineDisplay, ModbusDisplay, counter_pc
 from tests.printing.rig import Server, call, wait_until
 
 PRESSES = int(os.environ.get("BENCH_BRIDGE_PRESSES", "200"))
@@ -82,36 +81,26 @@ def measure(folder: Path) -> dict[str, Any]:
     """Serve the office, wire the devices, run the bridge, press; the latencies per target."""
     demo = seeded_demo(folder)
     server = Server(demo.url, {**demo.env, "NOBAT_LOG_LEVEL": "warning"}, log=folder / "server.log")
-    wires = {name: Wire(folder / name) for name in ("keypad", "modbus", "line")}
-    modbus = ModbusDisplay(wires["modbus"], registers=6)
-    keypad, line = Keypad(wires["keypad"]), LineDisplay(wires["line"])
-    bridge = BridgeProcess(folder / "bridge.toml", folder / "bridge.log")
-    try:
-        with ThreadPoolExecutor(2) as pool:
-            clerk = pool.submit(server.token, "--user", "clerk1")
-            kiosk = pool.submit(
-                server.token, "--device", "kiosk", "--office", "amol", "--printer", "none"
-            )
-            server.start()
-            clerk, kiosk = clerk.result(), kiosk.result()
-        numbers = [server.issue(kiosk)["number"] for _ in range(WARMUP + PRESSES)]
-        bridge.configure(server.url, clerk, COUNTER, BLANK)
-        bridge.start()
-        modbus.showing(0, [BLANK, BLANK, COUNTER])
-        cpu_before = benchlib.process_cpu_seconds(bridge.process.pid)
-        samples = [press(keypad, modbus, line, number) for number in numbers]
-        cpu = benchlib.process_cpu_seconds(bridge.process.pid)
-        status, board = call("GET", f"{server.url}/api/v1/offices/amol/queue", clerk)
-        (mine,) = [c for c in board["counters"] if c["id"] == COUNTER]
-        assert status == 200 and mine["ticket"]["number"] == numbers[-1], mine
-        errors = bridge.count(" WARNING ") + bridge.count(" ERROR ")
-    finally:
-        bridge.stop()
-        server.stop()
-        for device in (keypad, line, modbus):
-            device.close()
-        for wire in wires.values():
-            wire.unplug()
+    clerk = demo.token("--user", "clerk1")
+    kiosk = demo.token("--device", "kiosk", "--office", "amol", "--printer", "none")
+    with counter_pc(folder, registers=6) as pc:
+        server.start()
+        try:
+            keypad, modbus, line, bridge = pc.keypad, pc.modbus, pc.line, pc.bridge
+            numbers = [server.issue(kiosk)["number"] for _ in range(WARMUP + PRESSES)]
+            bridge.configure(server.url, clerk, COUNTER, BLANK)
+            bridge.start()
+            modbus.showing(0, [BLANK, BLANK, COUNTER])
+            cpu_before = benchlib.process_cpu_seconds(bridge.process.pid)
+            samples = [press(keypad, modbus, line, number) for number in numbers]
+            cpu = benchlib.process_cpu_seconds(bridge.process.pid)
+            status, board = call("GET", f"{server.url}/api/v1/offices/amol/queue", clerk)
+            (mine,) = [c for c in board["counters"] if c["id"] == COUNTER]
+            assert status == 200 and mine["ticket"]["number"] == numbers[-1], mine
+            errors = bridge.count(" WARNING ") + bridge.count(" ERROR ")
+        finally:
+            pc.bridge.stop()
+            server.stop()
     measured = samples[WARMUP:]
     return {
         "modbus": benchlib.latency_summary([s[0] for s in measured]),

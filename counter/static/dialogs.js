@@ -1,6 +1,7 @@
 // The page's small windows: choose a service to transfer to, type a ticket number, say why
 // the counter pauses, confirm, and the list of shortcuts. Each resolves to the choice made,
 // or null when closed (Esc, Back); digits pick the numbered choices.
+import { el, named } from "/static/nobat-dom.js";
 import { $, fmt, lang, state } from "./page.js";
 
 function choose(dialog) {
@@ -32,18 +33,15 @@ export async function pickService(currentService) {
   const dialog = $("transfer-dialog");
   const choices = state.services.filter((s) => s.active && s.code !== currentService);
   $("transfer-choices").replaceChildren(...choices.map((service, index) => {
-    const item = document.createElement("li");
-    const button = document.createElement("button");
+    const button = el("button");
     button.value = service.code;
     if (index < 9) {
-      const key = document.createElement("kbd");
+      const key = el("kbd", "", fmt.digits(index + 1));
       key.setAttribute("aria-hidden", "true");
-      key.textContent = fmt.digits(index + 1);
       button.append(key, " ");
     }
-    const name = document.createElement("bdi");
-    name.textContent = `${service.letter} · ${lang === "fa" ? service.name_fa : service.name_en}`;
-    button.append(name);
+    button.append(named("", `${service.letter} · ${lang === "fa" ? service.name_fa : service.name_en}`));
+    const item = el("li");
     item.append(button);
     return item;
   }));

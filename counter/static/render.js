@@ -1,17 +1,9 @@
 // Drawing the page from the state: the counter picker, or the chosen counter with its
 // citizen, what waits for it and its parked tickets. Every part is redrawn whole, so a
 // page left open all day holds the same few nodes.
+import { el, named } from "/static/nobat-dom.js";
 import { $, fmt, heldByOther, me, number, serverNow, serviceName, state, t } from "./page.js";
 
-function el(tag, className, content) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (content !== undefined) node.textContent = content;
-  return node;
-}
-
-/** A name from the data, isolated for bidi (a Persian name on an English page, and back). */
-const named = (className, name) => el("bdi", className, name || "");
 
 function stateText(counter) {
   if (counter.state === "paused" && counter.pause_reason) {

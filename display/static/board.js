@@ -1,5 +1,6 @@
 // The wall board: renders the office's live board and rings a chime on each call.
 import { forgetDeviceToken, linkedDeviceToken } from "/static/nobat-device.js";
+import { el, named } from "/static/nobat-dom.js";
 import { formatter, waitMinutes } from "/static/nobat-format.js";
 import { LiveOffice } from "/static/nobat-live.js";
 
@@ -8,15 +9,6 @@ const text = JSON.parse(wall.dataset.text);
 const { fa, digits } = formatter(wall.dataset.lang, wall.dataset.timezone);
 const byId = (id) => document.getElementById(id);
 
-function el(tag, className, content) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (content !== undefined) node.textContent = content;
-  return node;
-}
-
-/** A name from the data (Persian or English whatever the page's language), isolated for bidi. */
-const named = (className, name) => el("bdi", className, name || "");
 
 function renderCounters(board) {
   const list = byId("counters");

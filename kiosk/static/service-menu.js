@@ -1,7 +1,8 @@
 // The start screen: the office's services by group, or found by a search, each with its
 // queue or the reason it is unavailable; and the closed screen when none is available.
+import { el } from "/static/nobat-dom.js";
 import { clockTime, digits, fa, t } from "./format.js";
-import { el, icon, show } from "./screens.js";
+import { icon, show } from "./screens.js";
 import { $, TEXT, state } from "./state.js";
 
 const GROUPS = ["insurance", "civil_registration", "post_bank", "postal", "telecom", "mobile", "tax"];

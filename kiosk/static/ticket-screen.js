@@ -1,9 +1,10 @@
 // The ticket screen: the number, the people ahead, the wait, the time and the QR code to
 // follow the turn by phone, with the print status and the countdown under it.
+import { el } from "/static/nobat-dom.js";
 import { renderCountdown, startCountdown } from "./countdown.js";
 import { dateTimeText, digits, fa, t, waitText } from "./format.js";
 import { followPrint, renderPrint } from "./print-status.js";
-import { closeOverlays, el, show } from "./screens.js";
+import { closeOverlays, show } from "./screens.js";
 import { $, TIMING, clearTimers, state } from "./state.js";
 
 export function showTicket(ticket, service) {

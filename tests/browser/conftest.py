@@ -91,18 +91,25 @@ class DemoServer:
             return response.status, json.loads(raw) if raw else None
 
     def start(self) -> None:
-        port = int(self.url.rsplit(":", 1)[1])
+        self.launch()
+        try:
+            wait_healthy(self.port, timeout=90)
+        except TimeoutError:
+            self.stop()
+            raise
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def launch(self) -> None:
+        """``nobat serve`` on this server's port, not waiting for it."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        try:
-            wait_healthy(port, timeout=90)
-        except TimeoutError:
-            self.stop()
-            raise
 
     def stop(self) -> None:
         if self.process is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import ssl
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -212,14 +211,8 @@ def tls_site(tmp_path_factory) -> Iterator[DemoServer]:
     )  # fmt: skip
     server = seeded_demo(folder)
     server.env |= {"NOBAT_TLS_CERT": str(cert), "NOBAT_TLS_KEY": str(key)}
-    port = free_port()
-    server.url = f"https://127.0.0.1:{port}"
-    server.process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-        env=server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server.url = f"https://127.0.0.1:{free_port()}"
+    server.launch()
     try:
         wait_for_tls(server.url)
         yield server

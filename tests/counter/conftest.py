@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import seeded_demo
-from tests.counter.rig import BridgeProcess, Keypad, LineDisplay, ModbusDisplay, Wire
+from tests.counter.rig import BridgeProcess, Keypad, LineDisplay, ModbusDisplay, counter_pc
 from tests.printing.rig import Server, call
 
 COUNTER = 1  # serves national-id (letter B) and birth-certificate
@@ -84,11 +84,7 @@ def bridge_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     folder = tmp_path_factory.mktemp("bridge")
     demo = seeded_demo(folder)
     server = Server(demo.url, {**demo.env, "NOBAT_LOG_LEVEL": "warning"}, log=folder / "server.log")
-    wires = {name: Wire(folder / name) for name in ("keypad", "modbus", "line")}
-    modbus = ModbusDisplay(wires["modbus"], registers=REGISTERS)
-    keypad, line = Keypad(wires["keypad"]), LineDisplay(wires["line"])
-    bridge = BridgeProcess(folder / "bridge.toml", folder / "bridge.log")
-    try:
+    with counter_pc(folder, REGISTERS) as pc:
         tokens = [
             demo.token(*args)
             for args in (
@@ -98,17 +94,14 @@ def bridge_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             )
         ]
         server.start()
-        office = Office(server, *tokens)
-        bridge.configure(server.url, office.clerk, COUNTER, BLANK)
-        bridge.start()
-        yield Rig(office, keypad, modbus, line, bridge)
-    finally:
-        bridge.stop()
-        server.stop()
-        for device in (keypad, line, modbus):
-            device.close()
-        for wire in wires.values():
-            wire.unplug()
+        try:
+            office = Office(server, *tokens)
+            pc.bridge.configure(server.url, office.clerk, COUNTER, BLANK)
+            pc.bridge.start()
+            yield Rig(office, pc.keypad, pc.modbus, pc.line, pc.bridge)
+        finally:
+            pc.bridge.stop()
+            server.stop()
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import select
 import subprocess
 import sys
 import threading
 import time
 import tty
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,7 @@ from pymodbus import FramerType
 from pymodbus.server import ModbusSerialServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from tests.live.cluster import REPO
-from tests.printing.rig import STARTUP, wait_until
+from tests.printing.rig import ChildProcess, wait_until
 
 # The bridge's file for the rig's three devices in ``{folder}``.
 CONFIG = """\
@@ -257,7 +257,7 @@ class ModbusDisplay:
 
 
 @dataclass
-class BridgeProcess:
+class BridgeProcess(ChildProcess):
     """``python -m counter.bridge.cli`` as a counter PC runs it; its log goes to ``log``."""
 
     config: Path
@@ -273,38 +273,37 @@ class BridgeProcess:
 
     def start(self) -> None:
         """Start and wait until it is connected to the server."""
-        before = self.count("INFO connected to ")
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "counter.bridge.cli", "--config", str(self.config)],
-                cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
-            )  # fmt: skip
-        self.wait_for("INFO connected to ", before + 1, STARTUP)
+        before = self.connections()
+        self.spawn([sys.executable, "-m", "counter.bridge.cli", "--config", str(self.config)])
+        self.wait_connected(before + 1)
 
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
-    def stop(self) -> int | None:
-        """SIGTERM and wait: the bridge leaves cleanly and exits 0."""
-        if self.process is None:
-            return None
-        self.process.terminate()
-        try:
-            code = self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait(timeout=15)
-        self.process = None
-        return code
+@dataclass
+class CounterPc:
+    """What stands at a counter: a keypad, a Modbus and a line LED display, and the bridge."""
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
+    keypad: Keypad
+    modbus: ModbusDisplay
+    line: LineDisplay
+    bridge: BridgeProcess
 
-    def count(self, text: str) -> int:
-        return len(re.findall(re.escape(text), self.output()))
 
-    def wait_for(self, text: str, times: int = 1, timeout: float = 15) -> None:
-        """Until ``text`` has been logged ``times`` times in all."""
-        wait_until(
-            lambda: self.count(text) >= times, f"the bridge to log {text!r} ×{times}", timeout
-        )
+@contextmanager
+def counter_pc(folder: Path, registers: int) -> Iterator[CounterPc]:
+    """The devices plugged in on ptys beside ``folder``'s links, and a bridge not yet
+    started; afterwards the bridge stopped and every device closed and unplugged."""
+    wires = {name: Wire(folder / name) for name in ("keypad", "modbus", "line")}
+    pc = CounterPc(
+        Keypad(wires["keypad"]),
+        ModbusDisplay(wires["modbus"], registers=registers),
+        LineDisplay(wires["line"]),
+        BridgeProcess(folder / "bridge.toml", folder / "bridge.log"),
+    )
+    try:
+        yield pc
+    finally:
+        pc.bridge.stop()
+        for device in (pc.keypad, pc.line, pc.modbus):
+            device.close()
+        for wire in wires.values():
+            wire.unplug()

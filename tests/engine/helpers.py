@@ -9,6 +9,16 @@ from server.engine import Action, Actor
 from server.models import Office, Ticket
 from tests.conftest import FRESH
 
+#: What a clerk does to a ticket through ``engine.act``.
+CLERK_ACTIONS = (
+    Action.RECALL,
+    Action.START,
+    Action.PARK,
+    Action.COMPLETE,
+    Action.NO_SHOW,
+    Action.CANCEL,
+)
+
 
 def issue(session: Session, office: Office, service: str, priority: bool = False) -> Ticket:
     ticket = engine.issue(session, office, service, priority=priority, settings=FRESH).ticket

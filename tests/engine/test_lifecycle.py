@@ -11,7 +11,7 @@ from server.engine import TRANSITIONS, Action, IllegalTransition
 from server.engine.lifecycle import target
 from server.models import EventType, Ticket, TicketEvent, TicketStatus
 from tests.conftest import Office1
-from tests.engine.helpers import act, call, issue
+from tests.engine.helpers import CLERK_ACTIONS, act, call, issue
 
 S = TicketStatus
 ALL_PAIRS = [(status, action) for status in TicketStatus for action in Action]
@@ -71,16 +71,6 @@ def _finished_otherwise(session: Session, amol: Office1, status: TicketStatus):
     engine.lifecycle.apply(ticket, Action.EXPIRE, ticket.issued_at)
     session.commit()
     return engine.ticket_by_id(session, ticket.id)
-
-
-CLERK_ACTIONS = [
-    Action.RECALL,
-    Action.START,
-    Action.PARK,
-    Action.COMPLETE,
-    Action.NO_SHOW,
-    Action.CANCEL,
-]
 
 
 @pytest.mark.parametrize("status", list(TicketStatus), ids=lambda v: v.value)

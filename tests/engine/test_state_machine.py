@@ -23,16 +23,9 @@ from server.models import (
     TicketStatus,
 )
 from tests import builders
+from tests.engine.helpers import CLERK_ACTIONS
 
 SERVICES = ("insurance", "civil", "post")
-CLERK_ACTIONS = (
-    Action.RECALL,
-    Action.START,
-    Action.PARK,
-    Action.COMPLETE,
-    Action.NO_SHOW,
-    Action.CANCEL,
-)
 OUTCOMES = {
     TicketStatus.DONE: EventType.DONE,
     TicketStatus.NO_SHOW: EventType.NO_SHOW,

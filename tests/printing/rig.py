@@ -163,8 +163,58 @@ class PtyPrinter:
         os.close(self.slave)
 
 
+class ChildProcess:
+    """One of our programs beside the server (the print agent, the counter bridge), in a
+    process group of its own, its log (stderr) appended to ``log``."""
+
+    log: Path
+    process: subprocess.Popen | None
+    #: what the program logs each time it has connected to the server
+    CONNECTED = "INFO connected to "
+
+    def spawn(self, command: list[str]) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+            )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> int | None:
+        """SIGTERM and wait: the program finishes what it is at, leaves, and exits 0."""
+        if self.process is None:
+            return None
+        self.process.terminate()
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait(timeout=15)
+        self.process = None
+        return code
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def count(self, text: str) -> int:
+        """How many times ``text`` has been logged so far."""
+        return len(re.findall(re.escape(text), self.output()))
+
+    def wait_for(self, text: str, times: int = 1, timeout: float = 15) -> None:
+        """Until ``text`` has been logged ``times`` times in all."""
+        wait_until(lambda: self.count(text) >= times, f"{text!r} logged ×{times}", timeout)
+
+    def connections(self) -> int:
+        """How many times the program has connected to the server so far."""
+        return self.count(self.CONNECTED)
+
+    def wait_connected(self, times: int = 1, timeout: float = STARTUP) -> None:
+        self.wait_for(self.CONNECTED, times, timeout)
+
+
 @dataclass
-class AgentProcess:
+class AgentProcess(ChildProcess):
     """``python -m kiosk.agent`` as a kiosk PC runs it; its stderr goes to ``log``."""
 
     server: str
@@ -181,37 +231,7 @@ class AgentProcess:
 
     def launch(self) -> None:
         command = [sys.executable, "-m", "kiosk.agent", "--server", self.server]
-        command += ["--token", self.token, "--printer", self.printer]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
-            )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> int | None:
-        """SIGTERM and wait: the agent finishes the job at hand and exits 0."""
-        if self.process is None:
-            return None
-        self.process.terminate()
-        try:
-            code = self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait(timeout=15)
-        self.process = None
-        return code
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def connections(self) -> int:
-        """How many times the agent has connected to the server so far."""
-        return len(re.findall(r"INFO connected to ", self.output()))
-
-    def wait_connected(self, times: int = 1, timeout: float = STARTUP) -> None:
-        wait_until(lambda: self.connections() >= times, f"agent connection #{times}", timeout)
+        self.spawn([*command, "--token", self.token, "--printer", self.printer])
 
 
 class KioskSocket:
