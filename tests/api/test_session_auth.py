@@ -104,6 +104,9 @@ def test_a_cookie_of_no_session_is_refused_before_any_csrf_check(client: FlaskCl
         ("GET", "/offices/babol/queue"),
         ("POST", "/offices/babol/tickets"),
         ("POST", "/counters/{babol_counter}/next"),
+        ("POST", "/counters/{babol_counter}/open"),
+        ("POST", "/counters/{babol_counter}/takeover"),
+        ("GET", "/counters/{babol_counter}"),
     ],
 )
 def test_a_signed_in_clerk_cannot_reach_another_offices_data(

@@ -298,6 +298,7 @@ def test_the_whole_day_works_from_the_keyboard_alone(office, chromium):
     page.keyboard.press("Escape")
     expect(page.locator("#transfer-dialog")).to_be_hidden()
     page.keyboard.press("a")
+    expect(current(page)).to_be_hidden()  # a key pressed while a command is in flight is ignored
     page.keyboard.press("h")
     expect(page.locator("#help-dialog")).to_be_visible()
     page.keyboard.press("Escape")
