@@ -12,12 +12,12 @@ PORT ?= 5000
 # so a module's served app and its browser stay together.
 TEST_WORKERS ?= 2
 
-.PHONY: demo test lint format serve bench install assets system-deps translations clean
+.PHONY: demo test lint format serve bench install assets system-deps voice translations clean
 
-demo: install assets translations
+demo: install assets translations voice
 	$(NOBAT) demo --host $(HOST) --port $(PORT)
 
-test: install assets translations system-deps
+test: install assets translations system-deps voice
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
@@ -28,11 +28,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-serve: install assets translations
+serve: install assets translations voice
 	$(NOBAT) db upgrade
 	$(NOBAT) serve --host $(HOST) --port $(PORT)
 
-bench: install assets translations
+bench: install assets translations voice
 	$(PY) bench/run.py
 
 install: $(INSTALLED)
@@ -46,13 +46,20 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Chromium for the browser tests and the shaping libraries behind Pillow's raqm layout.
+# Chromium for the browser tests, the shaping libraries behind Pillow's raqm layout, and
+# espeak-ng and sox for the voice.
 system-deps:
 	scripts/system-deps.sh
+
+# The spoken calls' clips (display/voice/generated/), made offline with espeak-ng and sox;
+# only the missing or changed ones are made again.
+voice: install
+	scripts/system-deps.sh voice
+	$(NOBAT) voice build
 
 translations: install $(CATALOGS)
 %.mo: %.po
 	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis display/voice/generated

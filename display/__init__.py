@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from display.voice import web as voice_web
 from printer_drivers.render import estimate_text
 from server.engine.clock import zone
 from server.engine.errors import NotFound
@@ -85,3 +86,4 @@ def transferred_to(session: Session, ticket_id: int) -> Row | None:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(voice_web.bp)

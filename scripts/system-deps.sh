@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, only those missing (idempotent, quiet).
+# "system-deps.sh voice" installs only what generating the spoken calls needs (make voice).
 set -euo pipefail
-packages=(chromium libfribidi0 libraqm0 fonts-dejavu-core nginx)
+voice=(espeak-ng sox)
+if [ "${1:-}" = voice ]; then
+    packages=("${voice[@]}")
+else
+    packages=(chromium libfribidi0 libraqm0 fonts-dejavu-core nginx "${voice[@]}")
+fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from printer_drivers import PrinterError, open_printer
-from server import auth, demo, device_links, staff_sessions
+from server import auth, cli_voice, demo, device_links, staff_sessions
 from server.app import create_app
 from server.engine import close_day
 from server.engine.clock import utcnow
@@ -33,6 +33,10 @@ def _app(*_args: object) -> object:
 @click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """Nobat: queue and counter management for government service offices."""
+
+
+main.add_command(cli_voice.voice_group)
+main.add_command(cli_voice.office_group)
 
 
 @main.command("seed-demo")
