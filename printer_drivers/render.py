@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,11 +23,6 @@ LABELS = {
         "date": "تاریخ",
         "time": "ساعت",
         "scan": "برای پیگیری نوبت، این کد را اسکن کنید",
-        "people": "{n} نفر",
-        "unknown": "نامشخص",
-        "range": "{low} تا {high} دقیقه",
-        "about": "حدود {low} دقیقه",
-        "under": "کمتر از یک دقیقه",
     },
     "en": {
         "your_number": "Your number",
@@ -37,11 +31,6 @@ LABELS = {
         "date": "Date",
         "time": "Time",
         "scan": "Scan to follow your turn",
-        "people": "{n}",
-        "unknown": "unknown",
-        "range": "{low}-{high} min",
-        "about": "about {low} min",
-        "under": "under a minute",
     },
 }
 
@@ -67,23 +56,6 @@ STYLES = {
     Paper.MM80: Style(margin=12, office=32, service=40, label=26, number=170, row=28, small=22,
                       qr_box=6, gap=14),
 }  # fmt: skip
-
-
-def estimate_text(
-    estimate: tuple[int, int] | None, language: str, labels: Mapping[str, str] | None = None
-) -> str:
-    """The wait as a range, so the uncertainty is printed rather than hidden."""
-    labels = labels or LABELS[language]
-    if estimate is None:
-        return labels["unknown"]
-    low, high = estimate
-    if high < 1:
-        text = labels["under"]
-    elif low == high:
-        text = labels["about"].format(low=low)
-    else:
-        text = labels["range"].format(low=low, high=high)
-    return localize_digits(text, language)
 
 
 def qr_image(url: str, box: int, max_size: int) -> Image.Image:
@@ -147,11 +119,8 @@ class TicketRenderer:
         page.space(style.gap)
         page.rule()
         page.space(style.gap)
-        people = localize_digits(labels["people"].format(n=ticket.people_ahead), lang)
-        page.row(labels["people_ahead"], people, regular, bold)
-        page.row(
-            labels["wait"], estimate_text(ticket.estimate_minutes, lang, labels), regular, bold
-        )
+        page.row(labels["people_ahead"], localize_digits(ticket.people, lang), regular, bold)
+        page.row(labels["wait"], localize_digits(ticket.wait, lang), regular, bold)
         page.row(labels["date"], format_date(ticket.issued_at, lang), regular, bold)
         page.row(labels["time"], format_time(ticket.issued_at, lang), regular, bold)
         if ticket.status_url:

@@ -22,16 +22,18 @@ class Paper(IntEnum):
 class TicketPrint:
     """Everything the renderer needs for one ticket; built by the kiosk or print agent.
 
-    ``estimate_minutes`` is a (low, high) range so the citizen sees the uncertainty,
-    or None when the server cannot estimate. ``issued_at`` must be aware: the ticket
-    shows it in its own offset (the office's local time).
+    ``people`` and ``wait`` are the server's words for the people ahead and the wait
+    (``server/wording.py``), so the paper says what the kiosk, the wall and the phone
+    say. ``issued_at`` must be aware: the ticket shows it in its own offset (the
+    office's local time).
     """
 
     office_name: str
     service_name: str
     number: str
     people_ahead: int
-    estimate_minutes: tuple[int, int] | None
+    people: str
+    wait: str
     issued_at: datetime
     status_url: str
     footer: str = ""
@@ -43,13 +45,13 @@ class TicketPrint:
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> TicketPrint:
         """A ticket from the JSON the server sends to print agents (and uses itself)."""
-        minutes = data.get("estimate_minutes")
         return cls(
             office_name=data["office_name"],
             service_name=data["service_name"],
             number=data["number"],
             people_ahead=int(data["people_ahead"]),
-            estimate_minutes=(int(minutes[0]), int(minutes[1])) if minutes else None,
+            people=data["people"],
+            wait=data["wait"],
             issued_at=datetime.fromisoformat(data["issued_at"]),
             status_url=data["status_url"],
             footer=data.get("footer") or "",
@@ -63,11 +65,9 @@ class TicketPrint:
             raise ValueError(f"language must be one of {LANGUAGES}, not {self.language!r}")
         if self.people_ahead < 0:
             raise ValueError("people_ahead cannot be negative")
-        if self.estimate_minutes is not None:
-            low, high = self.estimate_minutes
-            if low < 0 or high < low:
-                raise ValueError(f"estimate_minutes must be 0 <= low <= high, not {low, high}")
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
             raise ValueError("issued_at must be an aware datetime (the office's local time)")
+        if not self.wait.strip() or not self.people.strip():
+            raise ValueError("the people ahead and the wait must be worded")
         if not self.number.strip():
             raise ValueError("number must not be empty")

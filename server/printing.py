@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
 from printer_drivers.render_process import RenderProcess
 from server.engine.clock import utcnow, zone
-from server.engine.estimates import Estimate
 from server.engine.facts import TicketFacts, office_by_id, service_names, ticket_by_id
 from server.engine.prepared import Prepared
 from server.engine.tickets import Issued, where_it_stands
 from server.extensions import db
 from server.models import ApiToken, PrintJob, PrintState
+from server.wording import people_words, wait_words
 
 log = logging.getLogger(__name__)
 
@@ -136,18 +136,14 @@ def print_data(
         "service_name": service.name_fa if fa else service.name_en,
         "number": ticket.number,
         "people_ahead": stands.ahead,
-        "estimate_minutes": whole_minutes(found),
+        "people": people_words(stands.ahead, language),
+        "wait": wait_words(found, language),
         "issued_at": ticket.issued_at.astimezone(zone(ticket.timezone)).isoformat(),
         "status_url": status_url,
         "footer": "",
         "language": language,
         "labels": printed_labels(language),
     }
-
-
-def whole_minutes(estimate: Estimate | None) -> tuple[int, int] | None:
-    """The estimate's range in whole minutes, rounded outwards: it must contain the estimate."""
-    return (estimate.low // 60, -(-estimate.high // 60)) if estimate else None
 
 
 @lru_cache(maxsize=8)
@@ -165,11 +161,6 @@ def printed_labels(language: str) -> dict[str, str]:
             "date": gettext("Date"),
             "time": gettext("Time"),
             "scan": gettext("Scan to follow your turn"),
-            "people": gettext("{n} people"),
-            "unknown": gettext("unknown"),
-            "range": gettext("{low} to {high} minutes"),
-            "about": gettext("about {low} minutes"),
-            "under": gettext("under a minute"),
         }
 
 

@@ -2,7 +2,7 @@
 // follow the turn by phone, with the print status and the countdown under it.
 import { el } from "/static/nobat-dom.js";
 import { renderCountdown, startCountdown } from "./countdown.js";
-import { dateTimeText, digits, fa, t, waitText } from "./format.js";
+import { dateTimeText, digits, fa, t } from "./format.js";
 import { followPrint, renderPrint } from "./print-status.js";
 import { closeOverlays, show } from "./screens.js";
 import { $, TIMING, clearTimers, state } from "./state.js";
@@ -38,8 +38,9 @@ export function renderTicket() {
   }
   const ahead = ticket.people_ahead;
   $("ticket-ahead").textContent = ahead == null ? "—"
-    : ahead === 0 ? t("you_are_next") : t("people_count", { n: ahead });
-  $("ticket-eta").textContent = waitText(ticket.eta_range);
+    : ahead === 0 ? t("you_are_next") : ticket.people_ahead_text;
+  // The server words the wait, as it does for the printed ticket, the wall and the phone.
+  $("ticket-eta").textContent = ticket.eta_text;
   const issued = new Date(ticket.issued_at);
   $("ticket-time").textContent = Number.isNaN(issued.getTime()) ? "" : dateTimeText(issued);
   $("ticket-qr").alt = t("scan_to_follow");

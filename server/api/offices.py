@@ -135,7 +135,7 @@ def _issue(
                 principal.token_id,
                 printer,
                 body["language"],
-                payload["status_url"],
+                present.status_url(issued.ticket.public_token, body["language"]),
                 issued,
             )
     session().commit()

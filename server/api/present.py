@@ -13,6 +13,7 @@ from server.engine.estimates import Estimate
 from server.engine.snapshot import Snapshot
 from server.engine.tickets import Issued
 from server.models import Counter, Service, TicketStatus
+from server.wording import page_language, people_words, wait_words, wait_words_by_language
 
 
 def _local(at: datetime | None, tz: tzinfo) -> datetime | None:
@@ -26,11 +27,17 @@ def _eta(estimate: Estimate | None) -> dict[str, Any]:
     return {"eta_seconds": estimate.seconds, "eta_range": [estimate.low, estimate.high]}
 
 
+def status_url(public_token: str, language: str) -> str:
+    """The ticket's own page (its QR code), in the language it was issued in."""
+    return f"{request.url_root}t/{public_token}" + ("?lang=en" if language == "en" else "")
+
+
 def ticket(issued: Issued) -> dict[str, Any]:
     """A ticket with its place in the queue (position only while it waits)."""
     t = issued.ticket
     tz = zone(t.timezone)
     waiting = t.status is TicketStatus.WAITING
+    language = page_language()
     return {
         "id": t.id,
         "number": t.number,
@@ -40,19 +47,26 @@ def ticket(issued: Issued) -> dict[str, Any]:
         "status": t.status,
         "position": issued.ahead + 1 if waiting else None,
         "people_ahead": issued.ahead if waiting else None,
+        "people_ahead_text": people_words(issued.ahead, language) if waiting else None,
         **_eta(issued.estimate),
+        "eta_text": wait_words(issued.estimate, language) if waiting else None,
         "issued_at": _local(t.issued_at, tz),
         "called_at": _local(t.called_at, tz),
         "started_at": _local(t.started_at, tz),
         "finished_at": _local(t.finished_at, tz),
         "counter": (
-            {"id": t.counter_id, "number": t.counter_number, "name": t.counter_name}
+            {
+                "id": t.counter_id,
+                "number": t.counter_number,
+                "name": t.counter_name,
+                "name_en": t.counter_name_en,
+            }
             if t.counter_id
             else None
         ),
         "recall_count": t.recall_count,
         "transferred_from": t.transferred_from_id,
-        "status_url": f"{request.url_root}t/{t.public_token}",
+        "status_url": status_url(t.public_token, language),
     }
 
 
@@ -80,6 +94,7 @@ def counter(row: tuple[Counter, str | None]) -> dict[str, Any]:
         "id": c.id,
         "number": c.number,
         "name": c.name,
+        "name_en": c.name_en,
         "state": c.state,
         "clerk": clerk,
         "pause_reason": c.pause_reason,
@@ -96,6 +111,7 @@ def counter_view(view: CounterView, timezone: str) -> dict[str, Any]:
             "id": c.id,
             "number": c.number,
             "name": c.name,
+            "name_en": c.name_en,
             "state": c.state,
             "clerk": c.clerk,
             "pause_reason": c.pause_reason,
@@ -140,7 +156,12 @@ def board(snapshot: Snapshot) -> dict[str, Any]:
         "seq": snapshot.seq,
         "at": _local(snapshot.at, tz),
         "services": [
-            {**service(q.service, q.unavailable), "waiting": q.waiting, **_eta(q.estimate)}
+            {
+                **service(q.service, q.unavailable),
+                "waiting": q.waiting,
+                **_eta(q.estimate),
+                "eta_text": wait_words_by_language(q.estimate),
+            }
             for q in snapshot.services
         ],
         "counters": [{**c, "ticket": board_ticket(c["ticket"])} for c in snapshot.counters],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import abort
@@ -12,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from server import printing
+from server.api import present
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, session, ticket_office_or_404
 from server.api.schemas import PrintJobOut
@@ -79,7 +79,7 @@ class Reprint(MethodView):
             last.kiosk_token_id,
             last.printer,
             last.language,
-            f"{request.url_root}t/{token}",
+            present.status_url(token, last.language),
         )
         session().commit()
         printing.dispatch(order)

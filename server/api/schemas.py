@@ -149,6 +149,7 @@ class CounterRef(Schema):
     id = fields.Integer()
     number = fields.Integer()
     name = fields.String()
+    name_en = fields.String()
 
 
 class TicketOut(Schema):
@@ -162,11 +163,18 @@ class TicketOut(Schema):
         allow_none=True, metadata={"description": "1 = next to be called; null unless waiting"}
     )
     people_ahead = fields.Integer(allow_none=True)
+    people_ahead_text = fields.String(
+        allow_none=True, metadata={"description": "the people ahead, worded in the language asked"}
+    )
     eta_seconds = fields.Integer(allow_none=True)
     eta_range = fields.List(
         fields.Integer(),
         allow_none=True,
-        metadata={"description": "[low, high] seconds; null when no counter serves the service"},
+        metadata={"description": "[low, high] seconds; null when no open counter serves it"},
+    )
+    eta_text = fields.String(
+        allow_none=True,
+        metadata={"description": "the wait as every screen and the printed ticket word it"},
     )
     issued_at = fields.DateTime()
     called_at = fields.DateTime(allow_none=True)
@@ -210,6 +218,7 @@ class CounterOut(Schema):
     id = fields.Integer()
     number = fields.Integer()
     name = fields.String()
+    name_en = fields.String()
     state = fields.Enum(CounterState, by_value=True)
     clerk = fields.String(allow_none=True, metadata={"description": "who holds it (opened it)"})
     pause_reason = fields.String(
@@ -260,6 +269,11 @@ class QueueService(ServiceOut):
     waiting = fields.Integer()
     eta_seconds = fields.Integer(allow_none=True)
     eta_range = fields.List(fields.Integer(), allow_none=True)
+    eta_text = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "a new ticket's wait, worded, by language (fa, en)"},
+    )
 
 
 class BoardTicket(Schema):
@@ -270,6 +284,7 @@ class BoardTicket(Schema):
     priority = fields.Boolean()
     counter = fields.Integer(allow_none=True)
     counter_name = fields.String(allow_none=True)
+    counter_name_en = fields.String(allow_none=True)
     recall_count = fields.Integer()
     called_at = fields.DateTime(allow_none=True)
 
@@ -278,6 +293,7 @@ class BoardCounter(Schema):
     id = fields.Integer()
     number = fields.Integer()
     name = fields.String()
+    name_en = fields.String()
     state = fields.String()
     ticket = fields.Nested(BoardTicket, allow_none=True)
 

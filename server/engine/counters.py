@@ -385,6 +385,7 @@ def _set_state(
         counter.office_id,
         counter.number,
         counter.name,
+        counter.name_en,
         state,
         clerk_id,
         counter.priority_streak,

@@ -1,11 +1,11 @@
 """Wait estimates: who is ahead of a ticket, and how long until a counter calls it, with a range.
 
 Who serves a ticket: the office's open counters linked to its service (a paused
-counter is not open). Before any counter of the office opens, the linked counters
-stand in, so an early citizen still gets an estimate. Once the office has an open
-counter but none of them serves the service, nobody is working towards the ticket:
-no estimate (None). Its people ahead are then still counted with the linked
-counters, so that nobody behind others is told they are next.
+counter is not open). While none of them is open, nobody is working towards the
+ticket: no estimate (None), and every screen says so rather than invent a time (an
+early citizen was once promised "under a minute" by the kiosk while the wall said
+"1–9 minutes"). Its people ahead are then still counted with the linked counters,
+so that nobody behind others is told they are next.
 
 People ahead: the waiting tickets of the day that at least one of those counters
 would call first, in routing's order. A counter calls every waiting ticket of the
@@ -168,20 +168,16 @@ def _service_time(session: Session, service_id: int, settings: EngineSettings) -
 # before or alongside it (better or the same tier, own included).
 _own, _other = counter_services.alias("own"), counter_services.alias("other")
 _open_link, _open_counter = counter_services.alias("open_link"), counters.alias("open_counter")
-_any_counter = counters.alias("any_counter")
 _OPEN = CounterState.OPEN
 _SERVICE_HAS_OPEN_COUNTER = exists().where(
     _open_link.c.service_id == _own.c.service_id,
     _open_counter.c.id == _open_link.c.counter_id,
     _open_counter.c.state == _OPEN,
 )
-_OFFICE_HAS_OPEN_COUNTER = exists().where(
-    _any_counter.c.office_id == bindparam("office_id"), _any_counter.c.state == _OPEN
-)
 # Open counters serve; while none of them serves the service, the linked ones stand in...
 _SERVING = or_(counters.c.state == _OPEN, ~_SERVICE_HAS_OPEN_COUNTER)
-# ...but only before the office opens do they give an estimate (1: an estimate; 0: none).
-_SERVED = case((or_(_SERVICE_HAS_OPEN_COUNTER, ~_OFFICE_HAS_OPEN_COUNTER), 1), else_=0)
+# ...to count who is ahead, but give no time (1: an estimate; 0: none): nobody works the queue.
+_SERVED = case((_SERVICE_HAS_OPEN_COUNTER, 1), else_=0)
 
 
 def _serving_links(where: ColumnElement[bool], *by: ColumnElement) -> Select:

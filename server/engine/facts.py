@@ -131,6 +131,7 @@ class CounterFacts:
     office_id: int
     number: int
     name: str
+    name_en: str
     state: CounterState
     clerk_id: int | None
     priority_streak: int
@@ -144,6 +145,7 @@ class CounterFacts:
             self.id,
             self.number,
             self.name,
+            self.name_en,
             self.state,
             self.clerk_id,
             self.clerk,
@@ -155,6 +157,7 @@ def counter_picture(
     id: int,
     number: int,
     name: str,
+    name_en: str,
     state: CounterState | str,
     clerk_id: int | None,
     clerk: str | None,
@@ -165,6 +168,7 @@ def counter_picture(
         "id": id,
         "number": number,
         "name": name,
+        "name_en": name_en,
         "state": CounterState(state).value,
         "clerk_id": clerk_id,
         "clerk": clerk,
@@ -179,6 +183,7 @@ COUNTER_COLUMNS = (
     counters.c.office_id,
     counters.c.number,
     counters.c.name,
+    counters.c.name_en,
     counters.c.state,
     counters.c.clerk_id,
     counters.c.priority_streak,
@@ -221,6 +226,7 @@ class TicketFacts:
     timezone: str
     counter_name: str | None = None
     counter_number: int | None = None
+    counter_name_en: str | None = None
 
     def as_event(self) -> dict[str, Any]:
         """The public picture carried by events and snapshots."""
@@ -232,6 +238,7 @@ class TicketFacts:
             "priority": self.priority,
             "counter": self.counter_id,
             "counter_name": self.counter_name,
+            "counter_name_en": self.counter_name_en,
             "recall_count": self.recall_count,
             "called_at": self.called_at,
         }
@@ -246,6 +253,7 @@ _TICKET_VIEW = (
         offices.c.timezone,
         counters.c.name,
         counters.c.number,
+        counters.c.name_en,
     )
     .join(services, services.c.id == tickets.c.service_id)
     .join(offices, offices.c.id == tickets.c.office_id)
@@ -271,6 +279,7 @@ def ticket_at_counter(
         timezone=office.timezone,
         counter_name=counter.name,
         counter_number=counter.number,
+        counter_name_en=counter.name_en,
     )
 
 

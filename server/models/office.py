@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import time
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import Base
@@ -34,6 +44,15 @@ class Office(Base):
     # Last sequence number handed to a live event of this office; allocated in the
     # same transaction as the change so that numbers are gap-free across processes.
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The wall display's voice: spoken calls on or off, in which languages (in the order
+    # spoken, e.g. "fa,en"), at what volume (0–100), and silent between two local times.
+    voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    voice_languages: Mapped[str] = mapped_column(String(16), default="fa", server_default="fa")
+    voice_volume: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
+    quiet_from: Mapped[time | None] = mapped_column(Time)
+    quiet_until: Mapped[time | None] = mapped_column(Time)
+    # A line the manager runs along the foot of the wall displays (none: no ticker).
+    display_message: Mapped[str | None] = mapped_column(String(300))
 
     services: Mapped[list[Service]] = relationship(
         back_populates="office", order_by="Service.position"
@@ -70,6 +89,10 @@ class Service(Base):
     office: Mapped[Office] = relationship(back_populates="services")
 
 
+def _english_name(context: DefaultExecutionContext) -> str:
+    return f"Counter {context.get_current_parameters()['number']}"
+
+
 class Counter(Base):
     __tablename__ = "counters"
     __table_args__ = (UniqueConstraint("office_id", "number"),)
@@ -78,6 +101,8 @@ class Counter(Base):
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(100))
+    # The counter's name on English pages ("Counter 3" unless told otherwise).
+    name_en: Mapped[str] = mapped_column(String(100), default=_english_name)
     state: Mapped[CounterState] = mapped_column(
         enum_column(CounterState), default=CounterState.CLOSED
     )

@@ -11,6 +11,7 @@ from tests.conftest import Tokens
 
 
 def test_the_board_of_a_quiet_office(client: FlaskClient, tokens: Tokens):
+    """Every counter is closed: no time is invented, and the words say why."""
     response = send(client, "GET", "/offices/amol/queue", tokens.display)
     assert response.status_code == 200
     queue = response.get_json()
@@ -21,7 +22,11 @@ def test_the_board_of_a_quiet_office(client: FlaskClient, tokens: Tokens):
     assert abs(at - datetime.now(UTC)) < timedelta(seconds=5)
     assert [s["code"] for s in queue["services"]] == ["insurance", "civil", "post"]
     for service in queue["services"]:
-        assert (service["waiting"], service["eta_seconds"], service["eta_range"]) == (0, 0, [0, 0])
+        assert (service["waiting"], service["eta_seconds"], service["eta_range"]) == (0, None, None)
+        assert service["eta_text"] == {
+            "fa": "فعلاً باجه‌ای به این خدمت رسیدگی نمی‌کند",
+            "en": "no counter is serving this now",
+        }
         assert service["active"] is True
         assert service["target_wait_seconds"] == 600
     assert [(c["number"], c["name"], c["state"], c["ticket"]) for c in queue["counters"]] == [
@@ -35,6 +40,7 @@ def test_the_board_of_a_quiet_office(client: FlaskClient, tokens: Tokens):
 def test_waiting_counts_and_estimates_follow_issues_calls_and_cancels(
     client: FlaskClient, tokens: Tokens, counters: dict[int, int]
 ):
+    command(client, tokens.clerk2, counters[2], "open")
     issue(client, tokens.kiosk, "civil")
     second = issue(client, tokens.kiosk, "civil")
     issue(client, tokens.kiosk, "post")
@@ -48,6 +54,7 @@ def test_waiting_counts_and_estimates_follow_issues_calls_and_cancels(
     assert civil["eta_seconds"] > 0
     low, high = civil["eta_range"]
     assert low <= civil["eta_seconds"] <= high
+    assert civil["eta_text"]["en"].endswith("minutes")
 
     call_next(client, tokens.clerk2, counters[2])
     assert waiting(client, tokens.display) == {"insurance": 0, "civil": 1, "post": 1}

@@ -17,6 +17,7 @@ from tests.api.helpers import (
     act,
     assert_error,
     call_next,
+    command,
     issue,
     local_time,
     send,
@@ -48,7 +49,10 @@ TICKET_FIELDS = {
 STATUS_URL = re.compile(r"^https?://[^/]+/t/[A-Za-z0-9_-]{20,}$")
 
 
-def test_a_kiosk_issues_a_ticket_with_its_place_in_the_queue(client: FlaskClient, tokens: Tokens):
+def test_a_kiosk_issues_a_ticket_with_its_place_in_the_queue(
+    client: FlaskClient, tokens: Tokens, counters: dict[int, int]
+):
+    command(client, tokens.clerk2, counters[2], "open")  # civil's counter
     before = datetime.now(UTC)
     response = send(
         client, "POST", "/offices/amol/tickets", tokens.kiosk, json={"service": "civil"}
@@ -65,6 +69,7 @@ def test_a_kiosk_issues_a_ticket_with_its_place_in_the_queue(client: FlaskClient
     assert (ticket["position"], ticket["people_ahead"]) == (1, 0)
     assert ticket["eta_seconds"] == 0
     assert ticket["eta_range"] == [0, 0]
+    assert (ticket["people_ahead_text"], ticket["eta_text"]) == ("۰ نفر", "کمتر از یک دقیقه")
     issued_at = local_time(ticket["issued_at"])
     assert before - timedelta(seconds=1) <= issued_at <= datetime.now(UTC) + timedelta(seconds=1)
     for later in ("called_at", "started_at", "finished_at", "counter", "transferred_from"):
@@ -74,8 +79,9 @@ def test_a_kiosk_issues_a_ticket_with_its_place_in_the_queue(client: FlaskClient
 
 
 def test_numbers_count_per_service_and_later_citizens_wait_longer(
-    client: FlaskClient, tokens: Tokens
+    client: FlaskClient, tokens: Tokens, counters: dict[int, int]
 ):
+    command(client, tokens.clerk, counters[1], "open")
     first = issue(client, tokens.kiosk, "civil")
     second = issue(client, tokens.kiosk, "civil")
     other = issue(client, tokens.kiosk, "insurance")
@@ -135,7 +141,12 @@ def test_a_clerk_calls_recalls_starts_and_completes_a_ticket(
     called = call_next(client, tokens.clerk, counters[1])
     assert called["id"] == ticket["id"]
     assert called["status"] == "called"
-    assert called["counter"] == {"id": counters[1], "number": 1, "name": "Counter 1"}
+    assert called["counter"] == {
+        "id": counters[1],
+        "number": 1,
+        "name": "Counter 1",
+        "name_en": "Counter 1",
+    }
     assert called["position"] is called["people_ahead"] is called["eta_seconds"] is None
     called_at = local_time(called["called_at"])
     assert called_at >= local_time(called["issued_at"])

@@ -50,6 +50,7 @@ def _office(session, counters, services=("x", "y", "z"), policy="tiered"):
 
 
 def test_the_first_ticket_waits_for_nobody(session, amol):
+    _open(session, amol.counters[2], amol.clerks[2])  # post's counter
     issued = _issued(session, amol.office, "post")
     assert issued.ahead == 0
     assert (issued.estimate.seconds, issued.estimate.low, issued.estimate.high) == (0, 0, 0)
@@ -73,6 +74,7 @@ def test_earlier_tickets_of_another_service_at_a_shared_counter_are_ahead(sessio
     office, (counter,) = _office(
         session, [{"id-card": 1, "birth": 1}], services=("id-card", "birth")
     )
+    _open(session, counter)
     for _ in range(5):
         _issued(session, office, "id-card")
     birth = _issued(session, office, "birth")
@@ -189,10 +191,13 @@ def test_closed_counters_do_not_serve(session, amol):
     assert (civil.ahead, civil.estimate.seconds) == (1, DEFAULT)
 
 
-def test_before_any_counter_opens_the_linked_counters_stand_in(session, amol):
+def test_before_any_counter_opens_people_ahead_are_counted_but_no_time_is_invented(session, amol):
+    # The kiosk said "under a minute" while the wall said "1–9 minutes", all counters closed.
     _issued(session, amol.office, "post")
     second = _issued(session, amol.office, "post")
-    assert (second.ahead, second.estimate.seconds) == (1, DEFAULT)
+    assert (second.ahead, second.estimate) == (1, None)
+    _open(session, amol.counters[2], amol.clerks[2])
+    assert _stands(session, second.ticket).estimate.seconds == DEFAULT
 
 
 def test_a_paused_counter_does_not_serve_while_others_are_open(session, amol):
@@ -215,6 +220,7 @@ def test_a_service_no_counter_serves_has_no_estimate(session):
 
 def test_with_no_history_the_default_service_time_is_used(session, amol):
     settings = EngineSettings(default_service_seconds=240, estimate_cache_seconds=0)
+    _open(session, amol.counters[2], amol.clerks[2])
     for _ in range(2):
         engine.issue(session, amol.office, "post", settings=settings)
     third = engine.issue(session, amol.office, "post", settings=settings)
@@ -259,6 +265,7 @@ def test_a_secondary_counters_own_queue_does_not_hold_up_the_primary_one(session
 
 
 def test_a_longer_queue_gets_a_wider_range(session, amol):
+    _open(session, amol.counters[2], amol.clerks[2])
     widths = []
     for _ in range(8):
         found = _issued(session, amol.office, "post").estimate

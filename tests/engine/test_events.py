@@ -84,7 +84,9 @@ def test_a_commit_that_fails_while_sealing_keeps_nothing_and_publishes_nothing(
     session, amol, published
 ):
     lost = engine.issue(session, amol.office, "civil").ticket
-    nowhere = CounterFacts(10**6, amol.office.id, 99, "nowhere", CounterState.OPEN, None, 0)
+    nowhere = CounterFacts(
+        10**6, amol.office.id, 99, "nowhere", "Nowhere", CounterState.OPEN, None, 0
+    )
     events.record(
         session,
         EventType.COUNTER,

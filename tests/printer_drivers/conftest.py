@@ -33,7 +33,8 @@ PERSIAN_TICKET = TicketPrint(
     service_name="ثبت احوال — صدور کارت ملی هوشمند",
     number="B-007",
     people_ahead=3,
-    estimate_minutes=(10, 15),
+    people="۳ نفر",
+    wait="۱۰ تا ۱۵ دقیقه",
     issued_at=FIXED_MOMENT,
     status_url="https://nobat.example.ir/t/Xk3fP9qLm2Zt",
     footer="از شکیبایی شما سپاسگزاریم",
@@ -48,7 +49,8 @@ def ticket_data(**changes: Any) -> dict[str, Any]:
         "service_name": PERSIAN_TICKET.service_name,
         "number": PERSIAN_TICKET.number,
         "people_ahead": PERSIAN_TICKET.people_ahead,
-        "estimate_minutes": list(PERSIAN_TICKET.estimate_minutes or ()),
+        "people": PERSIAN_TICKET.people,
+        "wait": PERSIAN_TICKET.wait,
         "issued_at": PERSIAN_TICKET.issued_at.isoformat(),
         "status_url": PERSIAN_TICKET.status_url,
         "footer": PERSIAN_TICKET.footer,
@@ -63,6 +65,8 @@ ENGLISH_TICKET = dataclasses.replace(
     service_name="Civil registration: smart national ID card",
     footer="Thank you for your patience",
     language="en",
+    people="3 people",
+    wait="10 to 15 minutes",
 )
 LONG_SERVICE = (
     "بیمه سلامت همگانی — تمدید دفترچه، صدور کارت المثنی و تغییر مشخصات بیمه‌شدگان تبعی و اصلی"
@@ -85,7 +89,10 @@ def english_ticket() -> TicketPrint:
 def long_service_ticket() -> TicketPrint:
     """A service name far wider than any paper, with no estimate yet."""
     return dataclasses.replace(
-        PERSIAN_TICKET, service_name=LONG_SERVICE, number="T-123", estimate_minutes=None
+        PERSIAN_TICKET,
+        service_name=LONG_SERVICE,
+        number="T-123",
+        wait="فعلاً باجه‌ای این خدمت را ارائه نمی‌دهد",
     )
 
 

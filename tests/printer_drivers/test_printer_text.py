@@ -10,7 +10,7 @@ from PIL import ImageFont, features
 
 from printer_drivers import Layout, TicketPrint, choose_layout
 from printer_drivers.fonts import find_fonts, load_font
-from printer_drivers.render import LABELS, estimate_text
+from printer_drivers.render import LABELS
 from printer_drivers.text import (
     TextLayout,
     format_date,
@@ -53,25 +53,12 @@ def test_time_is_shown_in_the_offices_offset_not_utc(persian_ticket):
 
 
 @pytest.mark.parametrize(
-    ("estimate", "fa", "en"),
-    [
-        ((10, 15), "۱۰ تا ۱۵ دقیقه", "10-15 min"),
-        ((5, 5), "حدود ۵ دقیقه", "about 5 min"),
-        ((0, 0), "کمتر از یک دقیقه", "under a minute"),
-        (None, "نامشخص", "unknown"),
-    ],
-)
-def test_wait_is_printed_as_a_range_or_as_unknown(estimate, fa, en):
-    assert estimate_text(estimate, "fa") == fa
-    assert estimate_text(estimate, "en") == en
-
-
-@pytest.mark.parametrize(
     "changes",
     [
         {"language": "de"},
         {"people_ahead": -1},
-        {"estimate_minutes": (15, 10)},
+        {"wait": " "},
+        {"people": ""},
         {"issued_at": datetime(2024, 11, 28, 10, 45)},
         {"number": " "},
     ],

@@ -37,7 +37,6 @@ def agent(tcp_printer) -> Agent:
 def test_the_servers_print_data_becomes_the_renderers_ticket():
     ticket = TicketPrint.from_data(job()["ticket"])
     assert ticket == dataclasses.replace(PERSIAN_TICKET, footer="")
-    assert TicketPrint.from_data(job(estimate_minutes=None)["ticket"]).estimate_minutes is None
 
 
 def test_a_job_is_expired_after_its_deadline_by_this_clock():
