@@ -22,10 +22,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     NOBAT_ASSETS=/app/node_modules \
     NOBAT_FONT_DIR=/app/node_modules/vazirmatn/fonts/ttf
 
-# Shaped Persian ticket text (Pillow's raqm layout loads fribidi and raqm at run time) and a
-# fallback font.
+# Shaped Persian ticket text (Pillow's raqm layout loads fribidi and raqm at run time), a
+# fallback font, and espeak-ng and sox, which make the spoken calls' clips at build time.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libfribidi0 libraqm0 fonts-dejavu-core \
+        espeak-ng sox \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 nobat \
@@ -47,6 +48,7 @@ COPY . .
 COPY --from=assets /build/node_modules ./node_modules
 RUN pip install --no-deps -e . \
     && pybabel compile --use-fuzzy -d server/translations \
+    && python -c "from display.voice.synth import build; build()" \
     && python -m compileall -q server kiosk counter display printer_drivers \
     && chmod 0755 deploy/entrypoint.sh \
     && install -d -o nobat -g nobat -m 0750 /var/lib/nobat

@@ -210,3 +210,9 @@ def test_the_build_context_leaves_out(path):
 def test_the_build_context_keeps(path):
     assert (helpers.REPO / path).exists(), path
     assert not ignored(path)
+
+
+def test_the_spoken_calls_clips_are_made_when_the_image_is_built():
+    installs = " ".join(r for r in FINAL.all("RUN") if "apt-get install" in r).split()
+    assert {"espeak-ng", "sox"} <= set(installs), "the clips are made with espeak-ng and sox"
+    assert "display.voice.synth import build; build()" in final_runs()
