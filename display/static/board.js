@@ -1,21 +1,52 @@
-// The wall board: renders the office's live board and rings a chime on each call.
+// The wall board: the office's live board, the newest call large, and each call spoken.
+import { Announcer } from "./announcer.js";
+import { apiFetch } from "/static/nobat-api.js";
 import { forgetDeviceToken, linkedDeviceToken } from "/static/nobat-device.js";
 import { el, named } from "/static/nobat-dom.js";
-import { formatter, waitMinutes } from "/static/nobat-format.js";
+import { formatter } from "/static/nobat-format.js";
 import { LiveOffice } from "/static/nobat-live.js";
 
 const wall = document.getElementById("wall");
 const text = JSON.parse(wall.dataset.text);
-const { fa, digits } = formatter(wall.dataset.lang, wall.dataset.timezone);
+const office = wall.dataset.office;
+const { fa, lang, digits, dateText, timeText } = formatter(wall.dataset.lang, wall.dataset.timezone);
 const byId = (id) => document.getElementById(id);
 
+/** A counter's name in the page's language (English names came later: fall back). */
+const counterName = (counter) => (fa ? counter.name : counter.name_en || counter.name);
+const calledAt = (ticket, board) => {
+  const counter = board.counters.find((c) => c.id === ticket.counter);
+  if (counter) return counterName(counter);
+  return fa ? ticket.counter_name : ticket.counter_name_en || ticket.counter_name;
+};
+
+// --- the board ----------------------------------------------------------------------
+
+/** Columns for ``count`` cards in a box: the layout whose cards are largest at ~8:5. */
+function gridFor(count, width, height) {
+  let best = { cols: 1, rows: Math.max(1, count), size: 0 };
+  for (let cols = 1; cols <= Math.max(1, count); cols += 1) {
+    const rows = Math.ceil(count / cols);
+    const size = Math.min(width / cols / 1.6, height / rows);
+    if (size > best.size) best = { cols, rows, size };
+  }
+  return best;
+}
+
+function fitCounters(count) {
+  const list = byId("counters");
+  const box = list.getBoundingClientRect();
+  const { cols, rows } = gridFor(count, box.width || window.innerWidth, box.height || window.innerHeight);
+  list.style.setProperty("--cols", cols);
+  list.style.setProperty("--rows", rows);
+}
 
 function renderCounters(board) {
   const list = byId("counters");
   list.replaceChildren(...board.counters.map((counter) => {
     const item = el("li", `counter state-${counter.state}`);
     item.dataset.counter = counter.id;
-    item.append(named("counter-name", counter.name));
+    item.append(named("counter-name", counterName(counter)));
     if (counter.ticket) {
       item.append(el("span", "ticket-number", digits(counter.ticket.number)));
     } else {
@@ -24,88 +55,172 @@ function renderCounters(board) {
     }
     return item;
   }));
+  fitCounters(board.counters.length);
 }
 
 function renderServices(board) {
-  const list = byId("services");
-  list.replaceChildren(...board.services.filter((s) => s.active).map((service) => {
+  const shown = board.services.filter((s) => s.active);
+  // Each row gets its share of the panel's height: no service is ever cut off.
+  const rows = Math.max(shown.length, 4);
+  byId("services").style.setProperty("--services", rows);
+  byId("services").style.setProperty("--half", Math.ceil(rows / 2)); // two columns, portrait
+  byId("services").replaceChildren(...shown.map((service) => {
     const item = el("li", "service");
+    item.dataset.service = service.code;
     item.append(el("span", "letter", service.letter));
     item.append(named("name", fa ? service.name_fa : service.name_en));
-    item.append(el("span", "count", service.waiting ? `${digits(service.waiting)} ${text.waiting}` : text.nobody));
-    // What a new ticket would wait: tickets of other services at shared counters count
-    // too, so it shows even when nobody waits for this service itself. Whole minutes,
-    // rounded outwards as on the printed ticket, so the range holds the estimate.
-    const minutes = waitMinutes(service.eta_range);
-    if (minutes && service.eta_range[1] >= 60) {
-      const { low, high } = minutes;
-      const range = low === high ? digits(low) : `${digits(low)}–${digits(high)}`;
-      item.append(el("span", "eta", `${range} ${text.minutes}`));
-    }
+    const count = service.waiting ? `${digits(service.waiting)} ${text.waiting}` : text.nobody;
+    item.append(el("span", service.waiting ? "count" : "count none", count));
+    // What a new ticket would wait, worded by the server as the kiosk, the printed
+    // ticket and the phone word it (tickets at shared counters count too).
+    if (service.eta_text) item.append(el("span", "eta", service.eta_text[lang]));
     return item;
   }));
 }
+
+// Number → counter, pointing the way the page reads.
+const ARROW = fa ? "←" : "→";
 
 function renderRecent(board) {
-  byId("recent").replaceChildren(...board.recent_calls.slice(0, 6).map((ticket) => {
-    const item = el("li", `recent-call status-${ticket.status}`, `${digits(ticket.number)} ← `);
-    item.append(named("recent-counter", ticket.counter_name));
+  byId("recent").replaceChildren(...board.recent_calls.slice(0, 8).map((ticket) => {
+    const item = el("li", `recent-call status-${ticket.status}`);
+    item.append(el("span", "recent-number", digits(ticket.number)), ` ${ARROW} `);
+    item.append(named("recent-counter", calledAt(ticket, board)));
     return item;
   }));
 }
 
-// Counters called since the last render: they flash once the new cards are in place.
+function renderNow(board) {
+  const newest = board.recent_calls.find((t) => t.status === "called" || t.status === "serving");
+  byId("now").classList.toggle("idle", !newest);
+  byId("now-number").textContent = newest ? digits(newest.number) : text.welcome;
+  byId("now-counter").textContent = newest ? calledAt(newest, board) : "";
+}
+
+// Cards called since the last render flash once the new cards are in place.
 const justCalled = new Set();
+
+function flash(node) {
+  node.classList.remove("flash");
+  void node.offsetWidth; // restart the animation on a recall
+  node.classList.add("flash");
+}
 
 function render(board) {
   renderCounters(board);
   renderServices(board);
   renderRecent(board);
+  renderNow(board);
   for (const id of justCalled) {
     const card = document.querySelector(`[data-counter="${id}"]`);
-    if (card) card.classList.add("flash");
+    if (card) flash(card);
   }
+  if (justCalled.size) flash(byId("now"));
   justCalled.clear();
 }
 
-// Browsers allow sound only after a touch: the button stays until someone taps it.
-let audio = null;
-byId("sound").addEventListener("click", (event) => {
-  audio = new AudioContext();
-  event.currentTarget.hidden = true;
-});
+window.addEventListener("resize", () => live && live.board && fitCounters(live.board.counters.length));
 
-function chime() {
-  if (!audio) return;
-  const now = audio.currentTime;
-  [660, 880].forEach((frequency, i) => {
-    const tone = audio.createOscillator();
-    const gain = audio.createGain();
-    tone.frequency.value = frequency;
-    gain.gain.setValueAtTime(0.0001, now + i * 0.35);
-    gain.gain.exponentialRampToValueAtTime(0.4, now + i * 0.35 + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.35 + 0.6);
-    tone.connect(gain).connect(audio.destination);
-    tone.start(now + i * 0.35);
-    tone.stop(now + i * 0.35 + 0.65);
-  });
-}
-
-function announce(event) {
-  if (event.type !== "called" && event.type !== "recalled") return;
-  chime();
-  justCalled.add(event.ticket.counter);
-}
+// --- the clock and the manager's message ----------------------------------------------
 
 function tick() {
-  const locale = fa ? "fa-IR-u-ca-persian-nu-arabext" : "en-GB";
-  byId("clock").textContent = new Intl.DateTimeFormat(locale, {
-    weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit",
-    timeZone: wall.dataset.timezone,
-  }).format(new Date());
+  const now = new Date();
+  byId("clock").textContent = `${dateText(now)} · ${timeText(now)}`;
 }
 tick();
 setInterval(tick, 10000);
+
+function showMessage(message) {
+  const ticker = byId("ticker");
+  const line = byId("ticker-text");
+  ticker.hidden = !message;
+  line.textContent = message || "";
+  if (!message) return;
+  // Only a message wider than the screen runs, at about eight characters a second.
+  ticker.classList.remove("scrolling");
+  ticker.classList.toggle("scrolling", line.scrollWidth > ticker.clientWidth);
+  ticker.style.setProperty("--ticker-seconds", `${Math.max(12, message.length / 8)}s`);
+}
+
+// --- spoken calls ---------------------------------------------------------------------
+
+let token = null;
+let live = null;
+let settings = { voice: true };
+
+const announcer = new Announcer({
+  audio: byId("voice"),
+  storageKey: `nobat.display.${office}.sound`,
+  onBlocked: (blocked) => {
+    const button = byId("sound");
+    button.hidden = !blocked;
+    button.textContent = text.sound_blocked;
+  },
+});
+byId("sound").addEventListener("click", () => {
+  announcer.unlock();
+  byId("sound").hidden = true;
+});
+
+/** Still worth saying when its turn comes: the ticket is still called at that counter. */
+function stale(ticket) {
+  const counter = live && live.board && live.board.counters.find((c) => c.id === ticket.counter);
+  return !counter || !counter.ticket || counter.ticket.id !== ticket.id || counter.ticket.status !== "called";
+}
+
+// Announcements are queued in the order of the calls, their clips asked for while the
+// earlier ones play: each is queued once those before it are.
+let queued = Promise.resolve();
+
+function announce(ticket) {
+  if (!settings.voice) return;
+  const asked = apiFetch(`/api/v1/offices/${office}/tickets/${ticket.id}/announcement`, { token, lang })
+    .then((response) => (response.ok ? response.json() : null))
+    .catch(() => null);
+  queued = queued.then(() => asked).then((announcement) => {
+    announcer.enqueue(announcement, () => stale(ticket));
+  });
+}
+
+/** Whether this browser lets the page speak before someone touches it (autoplay). */
+async function soundAllowed() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!Context) return true;
+  const probe = new Context();
+  await Promise.race([probe.resume(), new Promise((done) => setTimeout(done, 500))]);
+  const allowed = probe.state === "running";
+  probe.close();
+  return allowed;
+}
+
+function onEvent(event) {
+  if (event.type !== "called" && event.type !== "recalled" && event.type !== "reinstated") return;
+  justCalled.add(event.ticket.counter);
+  announce(event.ticket);
+}
+
+async function loadSettings() {
+  try {
+    const response = await apiFetch(`/api/v1/offices/${office}/display-settings`, { token, lang });
+    if (response.ok) applySettings(await response.json());
+  } catch {
+    // Kept as they were; the next reconnect asks again.
+  }
+}
+
+function applySettings(given) {
+  settings = given;
+  showMessage(given.message);
+  if (settings.voice) {
+    soundAllowed().then((allowed) => {
+      if (!allowed) announcer.onBlocked(true);
+    });
+  } else {
+    byId("sound").hidden = true;
+  }
+}
+
+// --- setting up -----------------------------------------------------------------------
 
 // The set-up hint, with the reason when the server refused the token (or link) it was given.
 function showSetup(refused, reason) {
@@ -115,10 +230,9 @@ function showSetup(refused, reason) {
   byId("setup").hidden = false;
 }
 
-const storageKey = `nobat.display.${wall.dataset.office}`;
+const storageKey = `nobat.display.${office}`;
 
 async function start() {
-  let token;
   try {
     token = await linkedDeviceToken(storageKey);
   } catch (refused) {
@@ -129,11 +243,11 @@ async function start() {
     showSetup(false);
     return;
   }
-  new LiveOffice({
+  live = new LiveOffice({
     token,
-    office: wall.dataset.office,
+    office,
     onBoard: render,
-    onEvent: announce,
+    onEvent,
     // How stale a wait on the wall may get while the queue moves (a minute by default:
     // well within the estimate's own range, and one board per display per minute).
     estimatesMaxAgeMs: Number(wall.dataset.waitsSeconds) * 1000,
@@ -146,8 +260,12 @@ async function start() {
         return;
       }
       byId("banner").hidden = state === "live";
+      if (state === "live") loadSettings();
     },
   }).start();
+  live.socket.on("settings", applySettings);
+  // A change made with the CLI of a server without Redis reaches no socket: ask anyway.
+  setInterval(() => live.state === "live" && loadSettings(), 60000);
 }
 
 start();

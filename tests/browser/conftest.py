@@ -74,6 +74,9 @@ class DemoServer:
     def post(self, path: str, token: str, body: dict | None = None) -> tuple[int, dict | None]:
         return self._call("POST", path, token, json.dumps(body or {}).encode())
 
+    def patch(self, path: str, token: str, body: dict) -> tuple[int, dict | None]:
+        return self._call("PATCH", path, token, json.dumps(body).encode())
+
     def get(self, path: str, token: str) -> tuple[int, dict | None]:
         return self._call("GET", path, token)
 
