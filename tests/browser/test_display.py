@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DemoServer, screenshot, seeded_demo
+from tests.browser.conftest import DemoServer, seeded_demo
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,6 @@ def test_the_display_keeps_its_token_and_shows_each_call_live(demo, page):
     expect(card.locator(".ticket-number")).to_have_text("B-۰۰۱")
     expect(card).to_have_class(re.compile("flash"))
     expect(page.locator(".service", has_text="کارت ملی")).to_contain_text("۱")
-    screenshot(page, "display-fa")
 
     page.reload()  # the token survives a reload
     expect(page.locator('[data-counter="1"] .ticket-number')).to_have_text("B-۰۰۱")
