@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
-from sqlalchemy import Row, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from display import ticket_status
 from display.voice import web as voice_web
-from printer_drivers.render import estimate_text
 from server.engine.clock import zone
 from server.engine.errors import NotFound
 from server.engine.estimates import Estimate
 from server.engine.facts import office_by_code
-from server.engine.tickets import by_public_token, where_it_stands
 from server.extensions import db
-from server.models import Office, Service, Ticket, TicketStatus
-from server.printing import printed_labels, whole_minutes
+from server.models import Office, Service
+from server.wording import page_language, wait_words
 
 bp = Blueprint(
     "display",
@@ -43,45 +40,29 @@ def ticket(token: str) -> ResponseReturnValue:
     """A citizen's own ticket on their phone (the QR code's link): where they stand, live."""
     session = db.session
     try:
-        found = by_public_token(session, token)
+        found = ticket_status.open_link(session, token)
     except NotFound:
-        abort(404)
-    standing = where_it_stands(session, found, current_app.extensions["nobat.engine_settings"])
+        # A friendly page in the citizen's language, still a 404 for anything that checks.
+        return render_template("display/ticket_missing.html"), 404
+    settings = current_app.extensions["nobat.engine_settings"]
+    state = ticket_status.read_state(session, found.id, settings)
     names = session.execute(
         select(Office.name_fa, Office.name_en, Service.name_fa, Service.name_en)
         .join(Service, Service.office_id == Office.id)
         .where(Service.id == found.service_id)
     ).one()
-    moved = found.status is TicketStatus.TRANSFERRED
     return render_template(
         "display/ticket.html",
-        ticket=found,
-        standing=standing,
-        wait=wait_text(standing.estimate),
+        token=token,
+        status=ticket_status.status_payload(state, page_language()),
         names=names,
-        successor=transferred_to(session, found.id) if moved else None,
         issued_at=found.issued_at.astimezone(zone(found.timezone)),
-        # Still in the queue: the page refreshes itself (no socket: the link carries no token).
-        refresh=found.status in (TicketStatus.WAITING, TicketStatus.CALLED),
     )
 
 
 def wait_text(estimate: Estimate | None) -> str:
     """The wait in the words of the printed ticket (and the kiosk's), in the page's language."""
-    language = "en" if get_locale().language == "en" else "fa"
-    return estimate_text(whole_minutes(estimate), language, printed_labels(language))
-
-
-def transferred_to(session: Session, ticket_id: int) -> Row | None:
-    """The number and link token of the ticket a transfer made from this one."""
-    # The new ticket is inserted just after the old one: walking the primary key up from
-    # the old id finds it in a few rows, however long the table's history.
-    return session.execute(
-        select(Ticket.number, Ticket.public_token)
-        .where(Ticket.id > ticket_id, Ticket.transferred_from_id == ticket_id)
-        .order_by(Ticket.id)
-        .limit(1)
-    ).first()
+    return wait_words(estimate, page_language())
 
 
 def init_app(app: Flask) -> None:

@@ -24,21 +24,39 @@ Who sends what (every handler is here):
 - print agent (``auth`` with ``"agent": true``) ``agent_alive`` (heartbeat),
   ``print_pending`` (jobs still worth printing, by ack) and ``print_result``.
 
+A citizen's ticket page (``/t/<link>``) connects without login, with
+``auth={"ticket": <the link's token>, "lang": "fa" | "en"}``. The link is checked as
+the page checks it (unknown or expired: refused). The socket joins only
+``ticket:<id>:<lang>`` (its own ticket, worded in its language) and ``tickets:<office
+id>`` (content-free nudges), never the office's room, and is sent its status:
+
+- server ``ticket``: the ticket's status (``display.ticket_status.status_payload``:
+  status, number, people ahead, wait in words, counter, recalls, what a transfer made
+  of it), on connect and after every event of that ticket.
+- server ``moved`` (no payload): something happened in the office; a waiting page
+  asks for its own status again, at most every few seconds.
+- client ``status`` (or ``snapshot``): answered by ack with its own ticket's status.
+  The office's handlers (``join``, the print agent's) refuse a ticket socket.
+
 Several processes share events through Redis (``NOBAT_REDIS_URL``): an event
 raised in one reaches the sockets held by another.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_app_context, request
+from flask_babel import force_locale
 from flask_socketio import SocketIO, join_room
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from display import ticket_status
 from server import printing as printing_jobs
 from server import staff_sessions
 from server.api import present
@@ -46,10 +64,13 @@ from server.api.schemas import QueueOut
 from server.auth import Caller, Principal, principal_for, session_principal
 from server.engine import LiveEvent, snapshot
 from server.engine.clock import utcnow
+from server.engine.errors import NotFound
 from server.engine.facts import office_by_code, office_by_id
 from server.extensions import db
 from server.models import ApiToken, Counter, PrintJob, PrintState, Role, Ticket
+from server.wording import LANGUAGES
 
+log = logging.getLogger(__name__)
 socketio = SocketIO()
 
 _ROOM = re.compile(r"^(counter|kiosk):([1-9][0-9]{0,9})$")
@@ -62,6 +83,16 @@ def office_room(office_id: int) -> str:
     return f"office:{office_id}"
 
 
+def ticket_room(ticket_id: int, lang: str) -> str:
+    """The room of one ticket's pages in one language: only that ticket's status goes there."""
+    return f"ticket:{ticket_id}:{lang}"
+
+
+def ticket_pages_room(office_id: int) -> str:
+    """The ticket pages of an office: they get content-free nudges, never the board."""
+    return f"tickets:{office_id}"
+
+
 @dataclass(frozen=True)
 class _Client:
     principal: Principal
@@ -69,12 +100,26 @@ class _Client:
     agent: bool = False
 
 
+@dataclass(frozen=True)
+class _TicketPage:
+    """A citizen's ticket page: its one ticket, the office that nudges it, its language."""
+
+    ticket_id: int
+    office_id: int
+    lang: str
+
+
 # Per process: who holds each socket of this process (sockets never move between processes).
 _clients: dict[str, _Client] = {}
+_ticket_pages: dict[str, _TicketPage] = {}
 
 
 class SocketIOPublisher:
-    """Sends committed events to the office's room (and the counter's), through Redis if set."""
+    """Sends committed events to the office's room (and the counter's), through Redis if set.
+
+    Ticket pages get no event: one nudge per office per batch, and each ticket an event
+    concerns gets its own status in its own room.
+    """
 
     def publish(self, events: list[LiveEvent]) -> None:
         for event in events:
@@ -84,6 +129,48 @@ class SocketIOPublisher:
             if counter_id:
                 rooms.append(f"counter:{counter_id}")
             socketio.emit(event.type, payload, to=rooms)
+        # The nudges first: a page whose own status follows drops the request a nudge arms.
+        for office_id in dict.fromkeys(event.office_id for event in events):
+            socketio.emit("moved", to=ticket_pages_room(office_id))
+        _publish_ticket_statuses(events)
+
+
+def _publish_ticket_statuses(events: list[LiveEvent]) -> None:
+    """Each ticket the events concern gets its status, worked out in the background.
+
+    Worked out in the publishing process: with Redis the page's socket may be held by
+    another. In the background: the request's session has just committed and emits no
+    more SQL, and on SQLite its connection holds the process's writer lock until it is
+    returned, after this hook; the request does not wait for the read either. An
+    ``issued`` ticket is skipped: no page can have been waiting for it (a page that
+    connects later is sent its status then).
+    """
+    ticket_ids = list(
+        dict.fromkeys(
+            event.ticket["id"] for event in events if event.ticket and event.type != "issued"
+        )
+    )
+    if ticket_ids and has_app_context():
+        app = current_app._get_current_object()
+        socketio.start_background_task(send_ticket_statuses, app, ticket_ids)
+
+
+def send_ticket_statuses(app: Flask, ticket_ids: list[int]) -> None:
+    """Each ticket's status, read once, to its rooms in either language."""
+    try:
+        with app.app_context(), Session(db.engine) as session:
+            settings = app.extensions["nobat.engine_settings"]
+            for ticket_id in ticket_ids:
+                state = ticket_status.read_state(session, ticket_id, settings)
+                if state is None:
+                    continue
+                for lang in LANGUAGES:
+                    with force_locale(lang):
+                        payload = ticket_status.status_payload(state, lang)
+                    socketio.emit("ticket", payload, to=ticket_room(ticket_id, lang))
+    except Exception:
+        # Committed already: a page that missed its status catches up when it next asks.
+        log.exception("sending the status of tickets %s failed", ticket_ids)
 
 
 def notify_kiosk(kiosk_token_id: int | None, event: str, payload: dict[str, Any]) -> None:
@@ -115,8 +202,13 @@ def board(office_id: int) -> dict[str, Any]:
 
 @socketio.on("connect")
 def connect(auth: Any = None) -> bool:
-    """A device's token or a signed-in browser: joins its office room and gets a snapshot."""
+    """A device's token or a signed-in browser: joins its office room and gets a snapshot.
+
+    A ticket page (``auth`` names a ``ticket``) joins its ticket's rooms instead.
+    """
     auth = auth if isinstance(auth, dict) else {}
+    if "ticket" in auth:
+        return _connect_ticket_page(auth.get("ticket"), auth.get("lang"))
     principal = _principal(auth.get("token"))
     if principal is None:
         return False
@@ -136,6 +228,32 @@ def connect(auth: Any = None) -> bool:
     return True
 
 
+def _connect_ticket_page(link: Any, lang: Any) -> bool:
+    """A citizen's page with its link: its own ticket's rooms and status, nothing more."""
+    if not isinstance(link, str) or not 0 < len(link) <= 64:
+        return False
+    try:
+        ticket = ticket_status.open_link(db.session, link)
+    except NotFound:
+        return False
+    page = _TicketPage(ticket.id, ticket.office_id, lang if lang in LANGUAGES else "fa")
+    _ticket_pages[request.sid] = page
+    join_room(ticket_room(page.ticket_id, page.lang))
+    join_room(ticket_pages_room(page.office_id))
+    socketio.emit("ticket", _status_of(page), to=request.sid)
+    return True
+
+
+def _status_of(page: _TicketPage) -> dict[str, Any]:
+    """The page's own ticket's status, in its language."""
+    settings = current_app.extensions["nobat.engine_settings"]
+    state = ticket_status.read_state(db.session, page.ticket_id, settings)
+    if state is None:
+        return _error("not_found", "this ticket no longer exists")
+    with force_locale(page.lang):
+        return ticket_status.status_payload(state, page.lang)
+
+
 def _principal(token: Any) -> Principal | None:
     """Who connects: the token's bearer, or without one the browser's signed-in staff user."""
     if isinstance(token, str) and token:
@@ -147,6 +265,7 @@ def _principal(token: Any) -> Principal | None:
 @socketio.on("disconnect")
 def disconnect(*_reason: Any) -> None:
     """Forget the socket; a print agent that leaves is no longer counted as alive."""
+    _ticket_pages.pop(request.sid, None)
     client = _clients.pop(request.sid, None)
     if client is not None and client.agent:
         _agent_seen(client.principal.token_id, None)
@@ -220,11 +339,26 @@ def _status_url(ticket_id: int) -> str:
 
 @socketio.on("snapshot")
 def send_snapshot(*_args: Any) -> dict[str, Any]:
-    """A client that saw a gap or came back asks for the board again (answered by ack)."""
+    """A client that saw a gap or came back asks for the board again (answered by ack).
+
+    A ticket page gets its own ticket's status, never the board.
+    """
+    page = _ticket_pages.get(request.sid)
+    if page is not None:
+        return _status_of(page)
     client = _clients.get(request.sid)
     if client is None:
         return _error("unauthorized", "connect with a token first")
     return board(client.office_id)
+
+
+@socketio.on("status")
+def send_status(*_args: Any) -> dict[str, Any]:
+    """A ticket page asks for its own ticket's status again (after a nudge); answered by ack."""
+    page = _ticket_pages.get(request.sid)
+    if page is None:
+        return _error("forbidden", "only a ticket page asks for a ticket's status")
+    return _status_of(page)
 
 
 @socketio.on("join")
