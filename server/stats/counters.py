@@ -1,0 +1,148 @@
+"""Counter and clerk time: open, serving (busy), idle and paused (by reason), utilisation.
+
+Counters' state changes are events (``counter`` events: ``open``, ``open:takeover:…``,
+``paused:<reason>``, ``closed``), each by the clerk who then holds the counter. Each
+event starts a stretch that lasts until the counter's next event, clipped to the
+range; a stretch still running ends now. A counter is busy while it holds a ticket
+(called until finished) *and* is open: a pause in the middle of a service is pause,
+not service. Utilisation is busy ÷ open time; idle is open time not busy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from server.database import UTCDateTime
+from server.models import EventType, Ticket, TicketEvent, TicketStatus
+from server.stats.grouping import Scope
+from server.stats.sql import duration, earlier, later
+
+#: Groupings that counter time is reported for (time is not split by day or hour).
+COUNTER_GROUPINGS = (None, "office", "counter", "clerk")
+
+#: A stretch begun longer than this before the range is not looked for (bounds the scan).
+LOOK_BACK = timedelta(days=1)
+
+_events, _tickets = TicketEvent.__table__, Ticket.__table__
+
+
+def counter_time(
+    session: Session, scope: Scope, by: str | None, now: datetime
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Per key (none, office, counter or clerk): open, busy, idle and pause seconds."""
+    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for zone, ids in scope.by_timezone().items():
+        start, end = scope.dates.utc_bounds(zone)
+        for key, state, reason, seconds in _stretch_sums(session, ids, by, start, end, now):
+            found = totals.setdefault(key, {"open": 0.0, "busy": 0.0, "pause": {}})
+            if state == "busy":
+                found["busy"] += seconds
+            elif state == "open":
+                found["open"] += seconds
+            else:
+                found["pause"][reason] = found["pause"].get(reason, 0.0) + seconds
+    return {key: _shown(found) for key, found in totals.items()}
+
+
+def _stretch_sums(
+    session: Session,
+    office_ids: Sequence[int],
+    by: str | None,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[tuple[tuple[Any, ...], str, str | None, float]]:
+    e = _events.c
+    state = case(
+        (e.detail.like("open%"), "open"), (e.detail.like("paused%"), "paused"), else_="closed"
+    )
+    stop = bindparam("stop", min(end, now), type_=UTCDateTime)
+    begin = bindparam("begin", start, type_=UTCDateTime)
+    changes = (
+        select(
+            e.office_id,
+            e.counter_id,
+            e.actor_id.label("clerk_id"),
+            state.label("state"),
+            case((e.detail.like("paused:%"), func.substr(e.detail, 8))).label("reason"),
+            e.at,
+            func.lead(e.at).over(partition_by=e.counter_id, order_by=(e.at, e.id)).label("next_at"),
+        )
+        .where(
+            e.office_id.in_(office_ids),
+            e.type == EventType.COUNTER,
+            e.at >= start - LOOK_BACK,
+            e.at < end,
+        )
+        .subquery("changes")
+    )
+    c = changes.c
+    stretches = (
+        select(
+            c.office_id,
+            c.counter_id,
+            c.clerk_id,
+            c.state,
+            c.reason,
+            later(session, c.at, begin).label("s"),
+            earlier(session, func.coalesce(c.next_at, stop), stop).label("e"),
+        )
+        .where(c.state != "closed")
+        .subquery("stretches")
+    )
+    s = stretches.c
+    key_col = {None: None, "office": s.office_id, "counter": s.counter_id, "clerk": s.clerk_id}[by]
+    keys = [key_col] if key_col is not None else []
+    sums = session.execute(
+        select(*keys, s.state, s.reason, func.sum(duration(s.s, s.e)))
+        .where(s.e > s.s)
+        .group_by(*keys, s.state, s.reason)
+    ).all()
+    t = _tickets.c
+    held_until = func.coalesce(t.finished_at, stop)
+    busy = session.execute(
+        select(
+            *keys,
+            literal("busy"),
+            literal(None),
+            func.sum(duration(later(session, t.called_at, s.s), earlier(session, held_until, s.e))),
+        )
+        .join(
+            _tickets,
+            and_(
+                t.counter_id == s.counter_id,
+                t.office_id.in_(office_ids),
+                t.business_date.between((start - LOOK_BACK).date(), (end + LOOK_BACK).date()),
+                t.status != TicketStatus.PARKED,
+                t.called_at < s.e,
+                held_until > s.s,
+            ),
+        )
+        .where(s.state == "open", s.e > s.s)
+        .group_by(*keys)
+    ).all()
+    return [
+        (tuple(row[: len(keys)]), row[len(keys)], row[len(keys) + 1], float(row[-1] or 0))
+        for row in (*sums, *busy)
+    ]
+
+
+def _shown(found: dict[str, Any]) -> dict[str, Any]:
+    opened, busy = round(found["open"], 3), round(found["busy"], 3)
+    return {
+        "open_seconds": opened,
+        "busy_seconds": busy,
+        "idle_seconds": round(max(opened - busy, 0.0), 3),
+        "pause_seconds": {k: round(v, 3) for k, v in sorted(found["pause"].items())},
+        "utilisation": round(busy / opened, 4) if opened else None,
+    }
+
+
+def empty() -> dict[str, Any]:
+    """The counter time of a group with none recorded."""
+    return _shown({"open": 0.0, "busy": 0.0, "pause": {}})

@@ -1,0 +1,70 @@
+"""Hand-built histories for statistics tests: ticket and event rows as the engine writes them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from itertools import count
+
+from sqlalchemy.orm import Session
+
+from server.models import Counter, EventType, Office, Ticket, TicketEvent, TicketStatus
+
+_sequence = count(1)
+
+
+def ticket(
+    session: Session,
+    office: Office,
+    service: str,
+    day: date,
+    issued: datetime,
+    status: TicketStatus,
+    *,
+    called: datetime | None = None,
+    started: datetime | None = None,
+    finished: datetime | None = None,
+    counter: Counter | None = None,
+    clerk: int | None = None,
+    queued: datetime | None = None,
+) -> Ticket:
+    """A ticket of ``office``'s ``service`` (by code) with its times set."""
+    found = next(s for s in office.services if s.code == service)
+    n = next(_sequence)
+    result = Ticket(
+        office_id=office.id,
+        service_id=found.id,
+        business_date=day,
+        sequence=n,
+        number=f"{found.letter}-{n:03d}",
+        status=status,
+        issued_at=issued,
+        queued_at=queued or issued,
+        called_at=called,
+        started_at=started,
+        finished_at=finished,
+        counter_id=counter.id if counter else None,
+        clerk_id=clerk,
+        public_token=secrets.token_urlsafe(16),
+    )
+    session.add(result)
+    session.flush()
+    return result
+
+
+def counter_event(
+    session: Session, counter: Counter, at: datetime, detail: str, clerk: int | None
+) -> None:
+    """A counter state change (``open``, ``paused:<reason>``, ``closed``) by ``clerk``."""
+    session.add(
+        TicketEvent(
+            office_id=counter.office_id,
+            type=EventType.COUNTER,
+            at=at,
+            counter_id=counter.id,
+            actor_id=clerk,
+            seq=next(_sequence),
+            detail=detail,
+        )
+    )
+    session.flush()
