@@ -14,12 +14,12 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from printer_drivers import PrinterError, open_printer
-from server import auth, cli_voice, demo, device_links, staff_sessions
+from server import auth, cli_simulate, cli_voice, demo, device_links, staff_sessions
 from server.app import create_app
 from server.engine import close_day
 from server.engine.clock import utcnow
 from server.extensions import db
-from server.models import ApiToken, Counter, Office, Role, TokenKind, User
+from server.models import ApiToken, Counter, ManagerOffice, Office, Role, TokenKind, User
 from server.passwords import hash_password
 from server.seed import seed_demo
 
@@ -37,6 +37,7 @@ def main() -> None:
 
 main.add_command(cli_voice.voice_group)
 main.add_command(cli_voice.office_group)
+main.add_command(cli_simulate.simulate_command)
 
 
 @main.command("seed-demo")
@@ -91,31 +92,42 @@ def _password(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 @user_group.command("add")
 @click.argument("username", callback=_username)
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CLERK.value)
-@click.option("--office", "office_code", help="office code (required unless admin)")
+@click.option(
+    "--office",
+    "office_code",
+    help="office code (required unless admin); a regional manager's offices as a,b,c",
+)
 @click.option("--name", "full_name", default="", help="full name shown to colleagues")
 @click.password_option(envvar="NOBAT_USER_PASSWORD", callback=_password)
 @with_appcontext
 def user_add(
     username: str, role: str, office_code: str | None, full_name: str, password: str
 ) -> None:
-    """Add a staff user (clerk, manager or admin)."""
+    """Add a staff user (clerk, manager or admin); a manager of several offices is regional."""
     session = db.session
     if session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"user {username} already exists")
-    office = None
+    offices = []
     if Role(role) is not Role.ADMIN:
         if not office_code:
             raise click.ClickException("--office is required for clerks and managers")
-        office = _office(office_code)
-    session.add(
-        User(
-            username=username,
-            full_name=full_name or username,
-            password_hash=hash_password(password),
-            role=Role(role),
-            office_id=office.id if office else None,
-        )
+        codes = dict.fromkeys(code.strip() for code in office_code.split(",") if code.strip())
+        offices = [_office(code) for code in codes]
+        if not offices:
+            raise click.ClickException("--office is required for clerks and managers")
+        if len(offices) > 1 and Role(role) is not Role.MANAGER:
+            raise click.ClickException("only a manager may have several offices")
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        password_hash=hash_password(password),
+        role=Role(role),
+        office_id=offices[0].id if offices else None,
     )
+    session.add(user)
+    session.flush()
+    # The first office is the manager's own; the others make up their region.
+    session.add_all(ManagerOffice(user_id=user.id, office_id=o.id) for o in offices[1:])
     session.commit()
     click.echo(f"added {role} {username}")
 
@@ -295,13 +307,21 @@ def serve_command(host: str, port: int) -> None:
 @main.command("demo")
 @click.option("--host", default=DEMO_HOST, show_default=True)
 @click.option("--port", default=DEMO_PORT, show_default=True, type=int)
+@click.option(
+    "--history-days",
+    default=14,
+    show_default=True,
+    help="simulated working days of history for the dashboard, the first time (0: none)",
+)
 @with_appcontext
-def demo_command(host: str, port: int) -> None:
+def demo_command(host: str, port: int, history_days: int) -> None:
     """Migrate, seed the demo office and serve it; say where each page is and how to sign in."""
     from server.serving import serve
 
     upgrade(directory=str(current_app.config["MIGRATIONS"]))
     office, password = _seed_and_report()
+    if history_days:
+        cli_simulate.demo_history(office.code, history_days)
     base = demo.base_url(host, port)
     links = {kind.value: _new_link(kind, office, base) for kind in device_links.PAGES}
     db.session.commit()

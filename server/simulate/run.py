@@ -135,7 +135,10 @@ def _copy_of_demo(session: Session, code: str) -> None:
 def _desks(session: Session, office: OfficeFacts) -> list[Desk]:
     """The office's counters, each with a clerk of the office; refused while any is open."""
     counters = session.scalars(
-        select(Counter).where(Counter.office_id == office.id).order_by(Counter.number)
+        select(Counter)
+        .where(Counter.office_id == office.id)
+        .order_by(Counter.number)
+        .execution_options(populate_existing=True)
     ).all()
     busy = [c.number for c in counters if c.state is not CounterState.CLOSED]
     if busy:
