@@ -3,7 +3,8 @@
 Tokens are random secrets shown once; only their SHA-256 is stored. A device
 token (kiosk, display) is bound to one office, a counter device's also to one
 counter; a staff token acts as its user, who belongs to one office unless an
-administrator. Staff in a browser sign in instead (``server/signin.py``): a
+administrator (every office) or a regional manager (also the offices of
+``manager_offices``). Staff in a browser sign in instead (``server/signin.py``): a
 session cookie (``server/staff_sessions.py``), whose state-changing requests must
 carry a CSRF token (``server/csrf.py``). A request with an ``Authorization``
 header is judged by it alone: its cookies are not looked at.
@@ -27,7 +28,7 @@ from server.engine.cache import cached
 from server.engine.clock import utcnow
 from server.engine.events import Actor
 from server.hashing import hash_token
-from server.models import ApiToken, Counter, Role, TokenKind, User
+from server.models import ApiToken, Counter, ManagerOffice, Role, TokenKind, User
 from server.staff_sessions import StaffUser
 
 TOKEN_PREFIX = "nbt_"
@@ -56,6 +57,8 @@ class Principal:
     session_id: int | None = None
     #: A counter device's counter.
     counter_id: int | None = None
+    #: A regional manager's other offices (``manager_offices``), where they act as in their own.
+    offices: frozenset[int] = frozenset()
 
     @property
     def caller(self) -> Caller:
@@ -68,8 +71,9 @@ class Principal:
         return Actor(device_token_id=self.token_id)
 
     def belongs_to(self, office_id: int) -> bool:
-        """Administrators act in every office; everyone else in their own."""
-        return self.role is Role.ADMIN or self.office_id == office_id
+        """Administrators act in every office; a regional manager in each of their offices;
+        everyone else in their own."""
+        return self.role is Role.ADMIN or self.office_id == office_id or office_id in self.offices
 
 
 def create_token(
@@ -145,20 +149,37 @@ def _look_up(session: Session, digest: str) -> Principal | None:
     if kind is TokenKind.USER:
         if user_id is None or not active:
             return None
-        return Principal(token_id, kind, user_office, user_id, role)
+        offices = managed_offices(session, user_id, role)
+        return Principal(token_id, kind, user_office, user_id, role, offices=offices)
     return Principal(token_id, kind, token_office, printer=printer, counter_id=counter_id)
 
 
 def session_principal(session: Session, secret: str) -> Principal | None:
     """The principal of a signed-in browser's session secret, or None (looked up every time)."""
     user = staff_sessions.look_up(session, secret)
-    return _staff_principal(user) if user is not None else None
+    return _staff_principal(session, user) if user is not None else None
 
 
-def _staff_principal(user: StaffUser) -> Principal:
+def _staff_principal(session: Session, user: StaffUser) -> Principal:
     return Principal(
-        None, TokenKind.USER, user.office_id, user.user_id, user.role, session_id=user.session_id
+        None,
+        TokenKind.USER,
+        user.office_id,
+        user.user_id,
+        user.role,
+        session_id=user.session_id,
+        offices=managed_offices(session, user.user_id, user.role),
     )
+
+
+_MANAGED = select(ManagerOffice.office_id).where(ManagerOffice.user_id == bindparam("user"))
+
+
+def managed_offices(session: Session, user_id: int, role: Role) -> frozenset[int]:
+    """The offices a manager oversees besides their own (none for other roles)."""
+    if role is not Role.MANAGER:
+        return frozenset()
+    return frozenset(session.scalars(_MANAGED, {"user": user_id}))
 
 
 def authenticate(session: Session) -> Principal:
@@ -171,7 +192,7 @@ def authenticate(session: Session) -> Principal:
     if "principal" in g:
         return g.principal
     if "Authorization" not in request.headers and staff_sessions.presented():
-        g.principal = _staff_principal(_signed_in_or_401(session))
+        g.principal = _staff_principal(session, _signed_in_or_401(session))
         return g.principal
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")

@@ -8,9 +8,9 @@ from flask_smorest import Api
 
 def register(app: Flask, api: Api) -> None:
     """Register every API blueprint on ``api``."""
-    from server.api import counters, devices, health, offices, printing, tickets, voice
+    from server.api import counters, devices, health, offices, printing, stats, tickets, voice
     from server.api.blueprint import register_converters
 
     register_converters(app, api)
-    for module in (health, offices, counters, tickets, printing, devices, voice):
+    for module in (health, offices, counters, tickets, printing, devices, voice, stats):
         api.register_blueprint(module.blp)

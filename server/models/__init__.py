@@ -11,6 +11,7 @@ from server.models.office import (
     Service,
 )
 from server.models.printing import PrintJob, PrintState
+from server.models.scope import ManagerOffice
 from server.models.signin import SignInFailures, StaffSession, ThrottleScope
 from server.models.ticket import (
     IS_CURRENT,
@@ -44,6 +45,7 @@ __all__ = [
     "DailySequence",
     "DeviceLink",
     "EventType",
+    "ManagerOffice",
     "Office",
     "PrintJob",
     "PrintState",

@@ -94,6 +94,8 @@ class Ticket(Base):
             postgresql_where=IS_OPEN,
         ),
         Index("ix_tickets_recent_calls", "office_id", "called_at"),
+        # Statistics read a range of business days of some offices, whatever the status.
+        Index("ix_tickets_office_day", "office_id", "business_date"),
         # A kiosk that retries after a lost answer gets the same ticket, not a second one.
         Index(
             "uq_tickets_request_key",
