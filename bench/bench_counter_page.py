@@ -25,18 +25,17 @@ Writes ``bench/results/counter_page.json``.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repository root on sys.path
+from pagelib import footprint, footprint_table, issue, latency_row, no_growth_target
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, seeded_demo
 
@@ -74,17 +73,6 @@ PROBE = """() => {
   const what = { childList: true, characterData: true, subtree: true };
   for (const node of [number, queues]) new MutationObserver(seen).observe(node, what);
 }"""
-
-
-def issue(url: str, token: str, service: str = "national-id") -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"{url}/api/v1/offices/amol/tickets",
-        data=json.dumps({"service": service}).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def sign_in(page: Any, url: str) -> None:
@@ -129,18 +117,6 @@ def issues(page: Any, url: str, kiosk: str) -> list[float]:
     return [ms / 1000 for ms in page.evaluate("__bench.issues")[WARMUP:]]
 
 
-def footprint(page: Any) -> dict[str, int]:
-    """The page's live JavaScript heap (after a collection) and its DOM nodes."""
-    devtools = page.context.new_cdp_session(page)
-    devtools.send("HeapProfiler.collectGarbage")
-    heap = devtools.send("Runtime.getHeapUsage")["usedSize"]
-    devtools.detach()
-    return {
-        "heap_bytes": int(heap),
-        "dom_nodes": page.evaluate("document.querySelectorAll('*').length"),
-    }
-
-
 def measure(folder: Path) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -176,23 +152,10 @@ def measure(folder: Path) -> dict[str, Any]:
 def report(figures: dict[str, Any]) -> dict[str, Any]:
     key, listed, load = figures["key"], figures["issue"], figures["load"]
     before, after = figures["memory"]["before"], figures["memory"]["after"]
-    growth = after["heap_bytes"] / before["heap_bytes"]
     rows = [
-        ["key N → called ticket on screen", key["n"], key["p50_ms"], key["p99_ms"], key["max_ms"]],
-        [
-            "kiosk issue → waiting list",
-            listed["n"],
-            listed["p50_ms"],
-            listed["p99_ms"],
-            listed["max_ms"],
-        ],
-        [
-            "first render (navigation → full screen)",
-            load["n"],
-            load["p50_ms"],
-            load["p99_ms"],
-            load["max_ms"],
-        ],
+        latency_row("key N → called ticket on screen", key),
+        latency_row("kiosk issue → waiting list", listed),
+        latency_row("first render (navigation → full screen)", load),
     ]
     return {
         "title": "Counter page in Chromium",
@@ -205,15 +168,11 @@ def report(figures: dict[str, Any]) -> dict[str, Any]:
                 "rows": rows,
                 "notes": ["measured in the page with its own clock; see the module docstring"],
             },
-            {
-                "title": f"The page's footprint, before and after {2 * CALLS} calls and issues",
-                "columns": ["", "JS heap KiB", "DOM nodes"],
-                "rows": [
-                    ["before", round(before["heap_bytes"] / 1024), before["dom_nodes"]],
-                    ["after", round(after["heap_bytes"] / 1024), after["dom_nodes"]],
-                ],
-                "notes": ["heap after a forced garbage collection (Chrome DevTools Protocol)"],
-            },
+            footprint_table(
+                f"The page's footprint, before and after {2 * CALLS} calls and issues",
+                before,
+                after,
+            ),
         ],
         "targets": [
             {
@@ -228,12 +187,7 @@ def report(figures: dict[str, Any]) -> dict[str, Any]:
                 "value": f"{listed['p99_ms']} ms",
                 "pass": listed["p99_ms"] < TARGET_ISSUE_P99_MS,
             },
-            {
-                "name": "no growth: heap after / before",
-                "target": f"< {TARGET_HEAP_GROWTH:g}× and no more DOM nodes",
-                "value": f"{growth:.2f}×, {before['dom_nodes']} → {after['dom_nodes']} nodes",
-                "pass": growth < TARGET_HEAP_GROWTH and after["dom_nodes"] <= before["dom_nodes"],
-            },
+            no_growth_target("no growth: heap after / before", before, after, TARGET_HEAP_GROWTH),
             {
                 "name": "first render p50",
                 "target": f"< {TARGET_LOAD_P50_MS:g} ms",

@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repository root on sys.path
-from bench_counter_page import footprint, issue
+from pagelib import footprint, footprint_table, issue, latency_row, no_growth_target
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, seeded_demo
 
@@ -109,7 +109,6 @@ def measure(folder: Path) -> dict[str, Any]:
 def report(figures: dict[str, Any]) -> dict[str, Any]:
     shown = figures["call"]
     before, after = figures["memory"]["before"], figures["memory"]["after"]
-    growth = after["heap_bytes"] / before["heap_bytes"]
     return {
         "title": "Wall display in Chromium",
         "date": benchlib.now_iso(),
@@ -118,26 +117,14 @@ def report(figures: dict[str, Any]) -> dict[str, Any]:
             {
                 "title": "Wall display (SQLite demo, gevent, voice on)",
                 "columns": ["measure", "n", "p50 ms", "p99 ms", "max ms"],
-                "rows": [
-                    [
-                        "call next → newest call on the wall",
-                        shown["n"],
-                        shown["p50_ms"],
-                        shown["p99_ms"],
-                        shown["max_ms"],
-                    ]
-                ],
+                "rows": [latency_row("call next → newest call on the wall", shown)],
                 "notes": ["measured in the page with its own clock; see the module docstring"],
             },
-            {
-                "title": f"The wall's footprint, before and after an hour's {HOUR_CALLS} calls",
-                "columns": ["", "JS heap KiB", "DOM nodes"],
-                "rows": [
-                    ["before", round(before["heap_bytes"] / 1024), before["dom_nodes"]],
-                    ["after", round(after["heap_bytes"] / 1024), after["dom_nodes"]],
-                ],
-                "notes": ["heap after a forced garbage collection (Chrome DevTools Protocol)"],
-            },
+            footprint_table(
+                f"The wall's footprint, before and after an hour's {HOUR_CALLS} calls",
+                before,
+                after,
+            ),
         ],
         "targets": [
             {
@@ -146,12 +133,12 @@ def report(figures: dict[str, Any]) -> dict[str, Any]:
                 "value": f"{shown['p50_ms']} / {shown['p99_ms']} ms",
                 "pass": shown["p50_ms"] < TARGET_P50_MS and shown["p99_ms"] < TARGET_P99_MS,
             },
-            {
-                "name": "no growth over an hour of calls: heap after / before",
-                "target": f"< {TARGET_HEAP_GROWTH:g}× and no more DOM nodes",
-                "value": f"{growth:.2f}×, {before['dom_nodes']} → {after['dom_nodes']} nodes",
-                "pass": growth < TARGET_HEAP_GROWTH and after["dom_nodes"] <= before["dom_nodes"],
-            },
+            no_growth_target(
+                "no growth over an hour of calls: heap after / before",
+                before,
+                after,
+                TARGET_HEAP_GROWTH,
+            ),
         ],
         "data": figures,
     }

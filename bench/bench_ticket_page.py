@@ -38,7 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repository root on sys.path
-from bench_counter_page import issue
+from pagelib import issue
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, seeded_demo
 

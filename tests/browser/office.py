@@ -56,6 +56,22 @@ class Office:
             self.tokens[username] = self.server.token("--user", username)
         return self.tokens[username]
 
+    def call(self, counter: int = 1) -> dict | None:
+        """*Next* by the clerk of counter ``counter`` (ids follow numbers in the demo)."""
+        status, ticket = self.server.post(
+            f"/api/v1/counters/{counter}/next", self.token(f"clerk{counter}")
+        )
+        assert status in (200, 204)
+        return ticket
+
+    def act(self, ticket: dict, action: str, body: dict | None = None, counter: int = 1) -> dict:
+        """A command on ``ticket`` by the clerk of counter ``counter``."""
+        status, answer = self.server.post(
+            f"/api/v1/tickets/{ticket['id']}/{action}", self.token(f"clerk{counter}"), body
+        )
+        assert status == 200
+        return answer
+
     def quiet(self) -> None:
         """Every ticket of the day finished, every counter closed (behind the server's back:
         the pages of the next test are opened afterwards)."""

@@ -142,6 +142,7 @@ def test_a_ticket_is_called_out_of_turn_by_its_number_and_a_returning_no_show_re
     clerk1.locator("#number-input").fill(second["number"])
     clerk1.locator("#number-input").press("Enter")
     expect(current(clerk1)).to_have_text(fa(second["number"]))
+    expect(clerk1.locator("#number-dialog")).to_be_hidden()  # keys go to the page again
     press(clerk1, "a")  # did not come
     expect(current(clerk1)).to_be_hidden()
     press(clerk1, "g")

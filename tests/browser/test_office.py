@@ -121,14 +121,6 @@ def open_counter(office: Office, number: int) -> None:
     assert office.server.post(f"/api/v1/counters/{number}/open", clerk)[0] == 200
 
 
-def call_next(office: Office, number: int) -> dict:
-    status, called = office.server.post(
-        f"/api/v1/counters/{number}/next", office.token(f"clerk{number}")
-    )
-    assert status == 200, called
-    return called
-
-
 # --- one citizen through the office -----------------------------------------------------------
 
 
@@ -203,7 +195,7 @@ def test_a_burst_of_ten_calls_is_spoken_in_order_without_overlap(office, chromiu
         office.issue(service)
     order = []
     for number in (1, 2, 3, 4):
-        tickets[number] = call_next(office, number)["id"]
+        tickets[number] = office.call(number)["id"]
         order.append(number)
     for number in (2, 4, 1, 3, 1, 2):
         recall = f"/api/v1/tickets/{tickets[number]}/recall"
@@ -223,9 +215,9 @@ def test_a_call_already_served_when_its_turn_comes_is_not_said(office, chromium)
         open_counter(office, number)
     office.issue("post-bank")
     first, second = office.issue(), office.issue()
-    long = call_next(office, 2)  # said first
-    assert call_next(office, 1)["id"] == first["id"]  # queued behind it...
-    assert call_next(office, 1)["id"] == second["id"]  # ...and done before its turn
+    long = office.call(2)  # said first
+    assert office.call(1)["id"] == first["id"]  # queued behind it...
+    assert office.call(1)["id"] == second["id"]  # ...and done before its turn
     expected = clips_of(office, long["id"]) + clips_of(office, second["id"])
     wall.wait_for_function(
         f"window.heard.filter(e => e[0] === 'ended').length >= {len(expected)}", timeout=30000
@@ -267,7 +259,7 @@ def test_a_display_whose_browser_blocks_sound_offers_to_turn_it_on_and_remembers
     assert wall.evaluate("localStorage.getItem('nobat.display.amol.sound')") == "1"
     open_counter(office, 1)
     ticket = office.issue()
-    call_next(office, 1)
+    office.call(1)
     wall.wait_for_function("window.heard.some(e => e[0] === 'play')")
     assert heard(wall)[0][1] == clips_of(office, ticket["id"])[0]
     wall.context.close()
@@ -278,7 +270,7 @@ def test_a_silent_office_shows_calls_without_a_word(office, chromium):
     wall = wall_page(chromium, office)
     open_counter(office, 1)
     ticket = office.issue()
-    call_next(office, 1)
+    office.call(1)
     expect(wall.locator("#now-number")).to_have_text(fa(ticket["number"]), timeout=LIVE_MS)
     wall.wait_for_timeout(500)
     assert heard(wall) == []
@@ -345,7 +337,7 @@ def test_landscape_and_portrait_walls_fit_four_to_twenty_counters(office, chromi
         for number, service in ((1, "national-id"), (2, "post-bank"), (4, "tax-return")):
             open_counter(office, number)
             office.issue(service)
-            call_next(office, number)
+            office.call(number)
         settings(office, message="ساعت کاری: شنبه تا چهارشنبه ۷:۳۰ تا ۱۴:۳۰")
         for lang in ("fa", "en"):
             for name, (width, height) in (("landscape", (1920, 1080)), ("portrait", (1080, 1920))):
@@ -365,7 +357,7 @@ def test_the_wall_has_no_serious_accessibility_problem(office, chromium):
     wall = wall_page(chromium, office)
     open_counter(office, 1)
     office.issue()
-    call_next(office, 1)
+    office.call(1)
     expect(wall.locator("#now-number")).not_to_have_text("")
     assert serious_accessibility_problems(wall) == []
     wall.context.close()

@@ -9,21 +9,15 @@ second; counter 4 serves health-insurance first.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from server.persian import persian_digits
-from tests.browser.conftest import (
-    DemoServer,
-    screenshot,
-    seeded_demo,
-    serious_accessibility_problems,
-)
+from tests.browser.conftest import screenshot, serious_accessibility_problems
+from tests.browser.office import Office
 
 pytestmark = pytest.mark.browser
 
@@ -45,56 +39,11 @@ OscillatorNode.prototype.start = function (...args) {
 """
 
 
-@dataclass
-class Office:
-    server: DemoServer
-    kiosk: str
-    clerks: dict[int, str]
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def issue(self, service: str = "national-id") -> dict:
-        status, ticket = self.server.post(
-            "/api/v1/offices/amol/tickets", self.kiosk, {"service": service}
-        )
-        assert status == 201
-        return ticket
-
-    def call(self, counter: int = 1) -> dict | None:
-        """The clerk of counter ``counter`` (its number; ids follow numbers in the demo)."""
-        status, ticket = self.server.post(f"/api/v1/counters/{counter}/next", self.clerks[counter])
-        assert status in (200, 204)
-        return ticket
-
-    def act(self, ticket: dict, action: str, body: dict | None = None, counter: int = 1) -> dict:
-        status, answer = self.server.post(
-            f"/api/v1/tickets/{ticket['id']}/{action}", self.clerks[counter], body
-        )
-        assert status == 200
-        return answer
-
-    def quiet(self) -> None:
-        """Every ticket of the day finished, every counter closed (behind the server's back)."""
-        with sqlite3.connect(
-            self.server.env["NOBAT_DATABASE_URL"].removeprefix("sqlite:///")
-        ) as db:
-            db.execute(
-                "UPDATE tickets SET status = 'cancelled' "
-                "WHERE status IN ('waiting', 'called', 'serving', 'parked')"
-            )
-            db.execute("UPDATE counters SET state = 'closed', clerk_id = NULL, pause_reason = NULL")
-
-
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Iterator[Office]:
-    server = seeded_demo(tmp_path_factory.mktemp("ticket"))
-    kiosk = server.token("--device", "kiosk", "--office", "amol", "--printer", "none")
-    clerks = {n: server.token("--user", f"clerk{n}") for n in (1, 4)}
-    server.start()
-    yield Office(server, kiosk, clerks)
-    server.stop()
+    served = Office.serve(tmp_path_factory.mktemp("ticket"))
+    yield served
+    served.server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -274,7 +223,7 @@ def test_a_page_receives_nothing_about_other_tickets(office, chromium):
     office.act(b, "no-show", counter=4)
     office.call(4)  # another citizen
     office.act(others[1], "complete", counter=4)
-    office.server.post("/api/v1/counters/4/close", office.clerks[4])
+    office.server.post("/api/v1/counters/4/close", office.token("clerk4"))
     expect(pages["a"].locator("#new-number")).to_have_text(
         persian_digits(new_a["number"]), timeout=LIVE_MS
     )
