@@ -148,3 +148,30 @@ def _mean_service_seconds(
     for service_id, started, finished in rows:
         totals[service_id].append((finished - started).total_seconds())
     return {service_id: sum(s) / len(s) for service_id, s in totals.items()}
+
+
+def counters_serving(session: Session, office_id: int, start: date, end: date) -> dict[int, float]:
+    """Per local hour, the mean number of counters that called a ticket, over days with tickets.
+
+    What "actually open" means next to the advice: a counter open but calling no one
+    in an hour is not counted (counter time is not split by hour); days are the same
+    as :func:`hourly_needs` averages over, so the two are comparable.
+    """
+    timezone = zone(session.scalar(select(Office.timezone).where(Office.id == office_id)))
+    rows = session.execute(
+        select(Ticket.business_date, Ticket.called_at, Ticket.counter_id).where(
+            Ticket.office_id == office_id,
+            Ticket.business_date.between(start, end),
+            Ticket.called_at.is_not(None),
+            Ticket.counter_id.is_not(None),
+        )
+    ).all()
+    days = session.scalars(
+        select(Ticket.business_date)
+        .where(Ticket.office_id == office_id, Ticket.business_date.between(start, end))
+        .distinct()
+    ).all()
+    seen: dict[int, set[tuple[date, int]]] = defaultdict(set)
+    for day, called_at, counter_id in rows:
+        seen[called_at.astimezone(timezone).hour].add((day, counter_id))
+    return {hour: len(pairs) / len(days) for hour, pairs in sorted(seen.items())}

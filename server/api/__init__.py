@@ -8,9 +8,19 @@ from flask_smorest import Api
 
 def register(app: Flask, api: Api) -> None:
     """Register every API blueprint on ``api``."""
-    from server.api import counters, devices, health, offices, printing, stats, tickets, voice
+    from server.api import (
+        counters,
+        devices,
+        health,
+        offices,
+        printing,
+        staffing,
+        stats,
+        tickets,
+        voice,
+    )
     from server.api.blueprint import register_converters
 
     register_converters(app, api)
-    for module in (health, offices, counters, tickets, printing, devices, voice, stats):
+    for module in (health, offices, counters, tickets, printing, devices, voice, stats, staffing):
         api.register_blueprint(module.blp)

@@ -159,6 +159,7 @@ def board(snapshot: Snapshot) -> dict[str, Any]:
             {
                 **service(q.service, q.unavailable),
                 "waiting": q.waiting,
+                "oldest_queued_at": _local(q.oldest_queued_at, tz),
                 **_eta(q.estimate),
                 "eta_text": wait_words_by_language(q.estimate),
             }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server.engine import availability
@@ -29,7 +29,7 @@ from server.engine.facts import (
     tickets,
 )
 from server.engine.settings import EngineSettings
-from server.models import IS_CURRENT, Service
+from server.models import IS_CURRENT, IS_WAITING, Service
 
 RECENT_CALLS = 10
 _UNSERVED = Ahead({}, served=False)
@@ -51,6 +51,16 @@ _RECENT = (
     .order_by(tickets.c.called_at.desc(), tickets.c.id.desc())
     .limit(RECENT_CALLS)
 )
+# The longest wait at this moment, per service (the managers' dashboard shows it).
+_OLDEST = (
+    select(tickets.c.service_id, func.min(tickets.c.queued_at))
+    .where(
+        tickets.c.office_id == bindparam("office_id"),
+        tickets.c.business_date == bindparam("day"),
+        IS_WAITING,
+    )
+    .group_by(tickets.c.service_id)
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,7 @@ class ServiceQueue:
     waiting: int
     estimate: Estimate | None
     unavailable: str | None = None
+    oldest_queued_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ def take(
     # A service's wait is what a new ordinary ticket of it would wait, other services'
     # tickets at shared counters included; its own waiting count alone would understate it.
     ahead = newcomers_ahead(session, office, counts)
+    oldest = dict(session.execute(_OLDEST, {**params, "day": day}).all())
     services = session.scalars(
         select(Service).where(Service.office_id == office.id).order_by(Service.position, Service.id)
     ).all()
@@ -110,6 +122,7 @@ def take(
             waiting=counts.get(service.id, 0),
             estimate=estimate(session, ahead.get(service.id, _UNSERVED), settings),
             unavailable=unavailable(session, service, office.timezone, day, now),
+            oldest_queued_at=oldest.get(service.id),
         )
         for service in services
     ]
