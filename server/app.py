@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import display
 from counter import web as counter_web
 from kiosk import web as kiosk_web
+from manager import web as manager_web
 from server import api as api_package
 from server import live, printing, signin, web
 from server.config import Config
@@ -51,6 +52,7 @@ def create_app(
     display.init_app(app)
     kiosk_web.init_app(app)
     counter_web.init_app(app)
+    manager_web.init_app(app)
     live.init_app(app)
     printing.init_app(app, notify=live.notify_kiosk)
     if app.config["PROXIES"]:

@@ -1,9 +1,10 @@
 """Staff sign-in and sign-out pages (Persian first), and what templates need of them.
 
-A clerk lands on their office's counter page, a manager or administrator on the
-start page, unless the sign-in was asked for by a page (``?next=``), which is then
-where they go back to. Every refusal reads the same whether the name or the password
-was wrong; repeated failures are throttled (``server/throttle.py``).
+A clerk lands on their office's counter page, a manager on their office's dashboard,
+an administrator on the start page, unless the sign-in was asked for by a page
+(``?next=``), which is then where they go back to. Every refusal reads the same
+whether the name or the password was wrong; repeated failures are throttled
+(``server/throttle.py``).
 """
 
 from __future__ import annotations
@@ -101,9 +102,12 @@ def safe_next(value: str | None) -> str | None:
 
 
 def landing(role: Role, office_code: str | None) -> str:
-    """Where a user goes after signing in: a clerk to their counter page, others to the start."""
+    """Where a user goes after signing in: a clerk to their counter page, a manager to their
+    office's dashboard, an administrator to the start page."""
     if role is Role.CLERK and office_code:
         return f"/counter/{quote(office_code)}{_lang_query()}"
+    if role is Role.MANAGER and office_code:
+        return f"/manager/{quote(office_code)}{_lang_query()}"
     return f"/{_lang_query()}"
 
 

@@ -267,6 +267,9 @@ class CounterViewOut(Schema):
 
 class QueueService(ServiceOut):
     waiting = fields.Integer()
+    oldest_queued_at = fields.DateTime(
+        allow_none=True, metadata={"description": "when the first in line began to wait"}
+    )
     eta_seconds = fields.Integer(allow_none=True)
     eta_range = fields.List(fields.Integer(), allow_none=True)
     eta_text = fields.Dict(

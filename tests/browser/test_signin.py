@@ -56,9 +56,9 @@ def test_a_clerk_signs_in_and_lands_on_the_counter_page(site, page):
     assert "nobat_session" not in page.evaluate("document.cookie")
 
 
-def test_a_manager_lands_on_the_start_page_and_signs_out(site, page):
+def test_a_manager_lands_on_their_dashboard_and_signs_out(site, page):
     sign_in(page, site.url, "manager")
-    page.wait_for_url(f"{site.url}/")
+    page.wait_for_url(f"{site.url}/manager/amol")
     expect(page.locator(".account")).to_contain_text("Manager")
     old = session_cookie(page)
     page.get_by_role("button", name="خروج").click()

@@ -44,9 +44,13 @@ def test_a_clerk_signs_in_and_lands_on_the_counter_page_of_their_office(client, 
     assert client.get(SERVICES).status_code == 200
 
 
-@pytest.mark.parametrize("who", ["manager", "admin"])
-def test_managers_and_administrators_land_on_the_start_page(client, tokens, who):
-    response = sign_in(client, who)
+def test_a_manager_lands_on_their_office_dashboard(client, tokens):
+    response = sign_in(client, "manager")
+    assert (response.status_code, response.headers["Location"]) == (303, "/manager/amol")
+
+
+def test_an_administrator_lands_on_the_start_page(client, tokens):
+    response = sign_in(client, "admin")
     assert (response.status_code, response.headers["Location"]) == (303, "/")
 
 
@@ -127,7 +131,7 @@ def test_a_page_requiring_sign_in_sends_an_anonymous_browser_to_the_form_and_bac
 
 def test_a_signed_in_browser_opening_the_form_goes_straight_on(client, tokens):
     sign_in(client, "manager")
-    assert client.get("/login").headers["Location"] == "/"
+    assert client.get("/login").headers["Location"] == "/manager/amol"
     assert client.get("/login?next=/display/amol").headers["Location"] == "/display/amol"
 
 
