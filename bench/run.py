@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib
 
 # Seconds each bench may take before it is stopped (a safety net, not a budget).
-TIME_LIMITS = {"bench_engine": 300, "bench_http": 420}
+TIME_LIMITS = {"bench_engine": 300, "bench_http": 420, "bench_stats": 1200}
 DEFAULT_TIME_LIMIT = 300
 GRACE = 20
 # Seconds to wait, at most, for other work on the machine to finish before each bench.

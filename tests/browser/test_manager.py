@@ -108,3 +108,14 @@ def test_a_clerk_is_refused_and_an_anonymous_browser_signs_in_first(office: Offi
     answer = page.goto(f"{office.url}/manager/amol")
     assert answer.status == 403
     expect(page.locator("main")).to_contain_text("مدیران")
+
+
+def test_offices_are_compared_on_the_regional_page(office: Office, wide: Page):
+    sign_in(wide, office.url, "admin")
+    wide.goto(f"{office.url}/manager")
+    rows = wide.locator("#table-office tbody tr")
+    expect(rows.first).to_be_visible(timeout=15000)
+    expect(rows.first).to_contain_text("آمل")
+    assert drawn(wide, "chart-offices")
+    assert wide.locator("#history-problem").is_hidden()
+    assert serious_accessibility_problems(wide) == []
