@@ -285,6 +285,9 @@ def test_demo_ends_by_saying_where_each_page_is_and_how_to_sign_in(migrated, ser
         f"{base}/login   as admin, manager, clerk1, clerk2, clerk3, clerk4; password: demo-pass"
     )
     assert row(output, "counter page") == f"{base}/counter/amol   (sign in as clerk1 … clerk4)"
+    assert row(output, "dashboard") == (
+        f"{base}/manager/amol   (sign in as manager; admin: {base}/manager)"
+    )
 
 
 def row(output: str, label: str) -> str:
