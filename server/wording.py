@@ -82,4 +82,6 @@ def _minutes_or_hours(low: int | None, high: int | None) -> str:
         return gettext("%(low)d to %(high)d hours", low=hours_low, high=hours_high)
     if low == high:
         return ngettext("about %(num)d minute", "about %(num)d minutes", low)
+    if low < 1:
+        return ngettext("up to %(num)d minute", "up to %(num)d minutes", high)
     return gettext("%(low)d to %(high)d minutes", low=low, high=high)

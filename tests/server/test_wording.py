@@ -36,6 +36,8 @@ def minutes(low: float, high: float) -> Estimate:
         (minutes(4, 4), "حدود ۴ دقیقه", "about 4 minutes"),
         (minutes(1, 1), "حدود ۱ دقیقه", "about 1 minute"),
         (minutes(10.5, 14.2), "۱۰ تا ۱۵ دقیقه", "10 to 15 minutes"),
+        (minutes(0, 6.25), "تا ۷ دقیقه", "up to 7 minutes"),
+        (minutes(0.5, 1), "کمتر از یک دقیقه", "under a minute"),
         (minutes(40, 120), "۴۰ دقیقه تا ۲ ساعت", "40 minutes to 2 hours"),
         (minutes(70, 150), "۱ تا ۳ ساعت", "1 to 3 hours"),
         (minutes(120, 120), "حدود ۲ ساعت", "about 2 hours"),
