@@ -96,6 +96,8 @@ class Ticket(Base):
         Index("ix_tickets_recent_calls", "office_id", "called_at"),
         # Statistics read a range of business days of some offices, whatever the status.
         Index("ix_tickets_office_day", "office_id", "business_date"),
+        # ...and what each counter held while it was open: its calls in a stretch of time.
+        Index("ix_tickets_counter_called", "counter_id", "called_at"),
         # A kiosk that retries after a lost answer gets the same ticket, not a second one.
         Index(
             "uq_tickets_request_key",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from server.database import UTCDateTime
 from server.models import EventType, Ticket, TicketEvent, TicketStatus
 from server.stats.grouping import Scope
-from server.stats.sql import duration, earlier, later
+from server.stats.sql import day_before, duration, earlier, later
 
 #: Groupings that counter time is reported for (time is not split by day or hour).
 COUNTER_GROUPINGS = (None, "office", "counter", "clerk")
@@ -114,13 +114,14 @@ def _stretch_sums(
         )
         .join(
             _tickets,
+            # One range of ix_tickets_counter_called per stretch: a ticket held in it was
+            # called within a day before it began (as LOOK_BACK assumes of stretches).
             and_(
                 t.counter_id == s.counter_id,
-                t.office_id.in_(office_ids),
-                t.business_date.between((start - LOOK_BACK).date(), (end + LOOK_BACK).date()),
-                t.status != TicketStatus.PARKED,
+                t.called_at >= day_before(s.s),
                 t.called_at < s.e,
                 held_until > s.s,
+                t.status != TicketStatus.PARKED,
             ),
         )
         .where(s.state == "open", s.e > s.s)

@@ -35,6 +35,23 @@ class epoch(FunctionElement[int]):
     inherit_cache = True
 
 
+class day_before(FunctionElement[Any]):
+    """The time one day before the argument (a lower bound an index can use)."""
+
+    inherit_cache = True
+
+
+@compiles(day_before, "postgresql")
+def _pg_day_before(element: day_before, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} - INTERVAL '1 day')"
+
+
+@compiles(day_before, "sqlite")
+def _sqlite_day_before(element: day_before, compiler: Any, **kw: Any) -> str:
+    # Text in the stored form's order (milliseconds are enough for a bound a day wide).
+    return f"strftime('%Y-%m-%d %H:%M:%f', {compiler.process(element.clauses, **kw)}, '-1 day')"
+
+
 @compiles(duration, "postgresql")
 def _pg_duration(element: duration, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(a, **kw) for a in element.clauses)
@@ -66,6 +83,7 @@ def _sqlite_epoch(element: epoch, compiler: Any, **kw: Any) -> str:
 
 @compiles(epoch)
 @compiles(duration)
+@compiles(day_before)
 def _unsupported(element: Any, compiler: Any, **kw: Any) -> str:
     raise NotImplementedError(f"statistics need SQLite or PostgreSQL, not {compiler.dialect.name}")
 
