@@ -58,6 +58,26 @@ def seed_demo(session: Session, password: str | None = None) -> SeedResult:
         office = Office(**OFFICE)
         session.add(office)
         session.flush()
+    furnish(session, office)
+    existing = set(session.scalars(select(User.username)))
+    missing = [(name, role) for name, role in USERS if name not in existing]
+    chosen = password or (secrets.token_urlsafe(9) if missing else None)
+    for name, role in missing:
+        session.add(
+            User(
+                username=name,
+                full_name=name.title(),
+                password_hash=hash_password(chosen),
+                role=role,
+                office_id=None if role is Role.ADMIN else office.id,
+            )
+        )
+    session.flush()
+    return SeedResult(office, [name for name, _ in missing], chosen if missing else None)
+
+
+def furnish(session: Session, office: Office) -> None:
+    """Give ``office`` whatever of the demo's services and counters it lacks."""
     services = {s.code: s for s in office.services}
     for position, (code, letter, group, fa, en, minutes) in enumerate(SERVICES):
         if code not in services:
@@ -80,18 +100,3 @@ def seed_demo(session: Session, password: str | None = None) -> SeedResult:
                 CounterService(service=services[code], tier=tier) for code, tier in tiers.items()
             ]
             session.add(counter)
-    existing = set(session.scalars(select(User.username)))
-    missing = [(name, role) for name, role in USERS if name not in existing]
-    chosen = password or (secrets.token_urlsafe(9) if missing else None)
-    for name, role in missing:
-        session.add(
-            User(
-                username=name,
-                full_name=name.title(),
-                password_hash=hash_password(chosen),
-                role=role,
-                office_id=None if role is Role.ADMIN else office.id,
-            )
-        )
-    session.flush()
-    return SeedResult(office, [name for name, _ in missing], chosen if missing else None)

@@ -16,7 +16,7 @@ from server.engine import Actor, EngineSettings, OfficeFacts
 from server.engine.clock import zone
 from server.models import Counter, CounterService, CounterState, Office, Role, Service, Ticket, User
 from server.passwords import hash_password
-from server.seed import COUNTERS, SERVICES
+from server.seed import furnish
 from server.simulate import model
 from server.simulate.office_day import Desk, OfficeDay, Prediction
 
@@ -112,23 +112,7 @@ def _copy_of_demo(session: Session, code: str) -> None:
     )
     session.add(office)
     session.flush()
-    services = {}
-    for position, (service_code, letter, group, fa, en, minutes) in enumerate(SERVICES):
-        services[service_code] = Service(
-            office_id=office.id,
-            code=service_code,
-            letter=letter,
-            group=group,
-            name_fa=fa,
-            name_en=en,
-            target_wait_seconds=minutes * 60,
-            position=position,
-        )
-        session.add(services[service_code])
-    for counter_number, name, tiers in COUNTERS:
-        counter = Counter(office_id=office.id, number=counter_number, name=name)
-        counter.links = [CounterService(service=services[c], tier=t) for c, t in tiers.items()]
-        session.add(counter)
+    furnish(session, office)
     session.flush()
 
 

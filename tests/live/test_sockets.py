@@ -6,25 +6,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from server.app import create_app
-from server.config import TestingConfig
-from server.database import Base
 from server.extensions import db
 from server.live import socketio
 from server.models import Counter, Office
 from tests import builders
-from tests.conftest import Tokens, close
+from tests.conftest import Tokens
 from tests.sign_in import csrf_token, sign_in
-
-
-@pytest.fixture
-def app(sqlite_url: str):
-    """The app publishing to Socket.IO rooms (the default publisher), on SQLite."""
-    result = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": sqlite_url})
-    with result.app_context():
-        Base.metadata.create_all(db.engine)
-    yield result
-    close(result)
 
 
 def connect(app: Flask, token: str | None, **auth):

@@ -11,27 +11,14 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
-from server.app import create_app
-from server.config import TestingConfig
-from server.database import Base
 from server.extensions import db
 from server.live import socketio
 from server.models import Ticket
-from tests.conftest import Tokens, close
+from tests.conftest import Tokens
 
 PAYLOAD_KEYS = {
     "status", "closed", "number", "ahead", "wait", "counter", "called_at", "recalls", "successor",
 }  # fmt: skip
-
-
-@pytest.fixture
-def app(sqlite_url: str):
-    """The app publishing to Socket.IO rooms (the default publisher), on SQLite."""
-    result = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": sqlite_url})
-    with result.app_context():
-        Base.metadata.create_all(db.engine)
-    yield result
-    close(result)
 
 
 class Office:
