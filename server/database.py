@@ -12,10 +12,12 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -43,6 +45,36 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class micros_between(FunctionElement[int]):
+    """Whole microseconds from the first time to the second: exact on both databases.
+
+    SQLite holds a ``UTCDateTime`` as text (``YYYY-MM-DD HH:MM:SS.ffffff``), so its
+    arithmetic parses that form; it is deterministic, so it may define a stored column.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(micros_between, "postgresql")
+def _pg_micros_between(element: micros_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(a, **kw) for a in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) * 1000000 AS BIGINT)"
+
+
+@compiles(micros_between, "sqlite")
+def _sqlite_micros_between(element: micros_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(a, **kw) for a in element.clauses)
+    return f"({_sqlite_micros(end)} - {_sqlite_micros(start)})"
+
+
+def _sqlite_micros(value: str) -> str:
+    return (
+        f"(CAST(strftime('%s', {value}) AS INTEGER) * 1000000"
+        f" + CAST(substr({value}, 21, 6) AS INTEGER))"
+    )
 
 
 def engine_options(url: str) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Alembic environment: migrates the database of the Nobat app that Flask-Migrate loaded."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -35,7 +37,7 @@ def run_migrations_online() -> None:
             directives[:] = []
             logger.info("No changes in schema detected.")
 
-    with database.engine.connect() as connection:
+    with database.engine.connect() as connection, _sqlite_rebuilds(connection):
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -46,6 +48,28 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _sqlite_rebuilds(connection) -> Iterator[None]:
+    """On SQLite, migrate with foreign keys off, then check them.
+
+    Batch mode rebuilds a table by copying it and dropping the old one; with foreign
+    keys on, that drop would cascade and delete every row that refers to it (a ticket's
+    events). SQLite only switches them outside a transaction, so on the bare connection.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    bare = connection.connection.driver_connection
+    bare.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = bare.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+    finally:
+        bare.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -26,28 +26,39 @@ def report(session: Session, scope: Scope, by: str | None, now: datetime) -> dic
     ``wait``/``walk_up``/``service`` summaries in seconds, and (totals and office,
     counter, clerk groups) counter time with utilisation.
     """
-    result: dict[str, Any] = {
+    if by is None:
+        return {"range": _range(scope.dates), "totals": _kpis(session, scope, None, now)[()]}
+    # Counter time adds up over groups: grouped by its keys, the totals' is their sum.
+    time = None
+    if by in counters.COUNTER_GROUPINGS:
+        time = counters.counter_time(session, scope, by, now)
+    label = labeller(session, scope, by)
+    groups = [
+        {"key": label(key)} | kpis for key, kpis in _kpis(session, scope, by, now, time).items()
+    ]
+    total_time = {(): sum(time.values(), counters.Time())} if time is not None else None
+    return {
         "range": _range(scope.dates),
-        "totals": _kpis(session, scope, None, now)[()],
+        "totals": _kpis(session, scope, None, now, total_time)[()],
+        "groups": sorted(groups, key=lambda g: sort_key(by, g["key"])),
     }
-    if by is not None:
-        label = labeller(session, scope, by)
-        groups = [
-            {"key": label(key)} | kpis for key, kpis in _kpis(session, scope, by, now).items()
-        ]
-        result["groups"] = sorted(groups, key=lambda g: sort_key(by, g["key"]))
-    return result
 
 
 def _kpis(
-    session: Session, scope: Scope, by: str | None, now: datetime
+    session: Session,
+    scope: Scope,
+    by: str | None,
+    now: datetime,
+    time: dict[tuple[Any, ...], counters.Time] | None = None,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
     keys = key_names(by)
     rows = ticket_rows(scope, by)
     found_outcomes = outcomes.outcomes(session, rows, keys)
     found_times = times.times(session, rows, keys)
     with_time = by in counters.COUNTER_GROUPINGS
-    found_time = counters.counter_time(session, scope, by, now) if with_time else {}
+    if with_time and time is None:
+        time = counters.counter_time(session, scope, by, now)
+    found_time = time or {}
     every = set(found_outcomes) | set(found_time) if by else {()}
     result = {}
     for key in every:
@@ -55,7 +66,7 @@ def _kpis(
             found_times.get(key) or times.empty()
         )
         if with_time:
-            result[key]["counter_time"] = found_time.get(key) or counters.empty()
+            result[key]["counter_time"] = found_time.get(key, counters.Time()).shown()
     return result
 
 

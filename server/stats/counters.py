@@ -11,16 +11,17 @@ not service. Utilisation is busy ÷ open time; idle is open time not busy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from server.database import UTCDateTime
+from server.database import UTCDateTime, micros_between
 from server.models import EventType, Ticket, TicketEvent, TicketStatus
 from server.stats.grouping import Scope
-from server.stats.sql import day_before, duration, earlier, later
+from server.stats.sql import day_before, earlier, later
 
 #: Groupings that counter time is reported for (time is not split by day or hour).
 COUNTER_GROUPINGS = (None, "office", "counter", "clerk")
@@ -33,20 +34,46 @@ _events, _tickets = TicketEvent.__table__, Ticket.__table__
 
 def counter_time(
     session: Session, scope: Scope, by: str | None, now: datetime
-) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Per key (none, office, counter or clerk): open, busy, idle and pause seconds."""
-    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
+) -> dict[tuple[Any, ...], Time]:
+    """Per key (none, office, counter or clerk): open, busy and pause seconds."""
+    totals: dict[tuple[Any, ...], Time] = {}
     for zone, ids in scope.by_timezone().items():
         start, end = scope.dates.utc_bounds(zone)
         for key, state, reason, seconds in _stretch_sums(session, ids, by, start, end, now):
-            found = totals.setdefault(key, {"open": 0.0, "busy": 0.0, "pause": {}})
+            found = totals.setdefault(key, Time())
             if state == "busy":
-                found["busy"] += seconds
+                found.busy += seconds
             elif state == "open":
-                found["open"] += seconds
+                found.open += seconds
             else:
-                found["pause"][reason] = found["pause"].get(reason, 0.0) + seconds
-    return {key: _shown(found) for key, found in totals.items()}
+                found.pause[reason] = found.pause.get(reason, 0.0) + seconds
+    return totals
+
+
+@dataclass
+class Time:
+    """A counter's (or clerk's, office's) seconds open, busy and paused by reason."""
+
+    open: float = 0.0
+    busy: float = 0.0
+    pause: dict[str, float] = field(default_factory=dict)
+
+    def __add__(self, other: Time) -> Time:
+        pause = dict(self.pause)
+        for reason, seconds in other.pause.items():
+            pause[reason] = pause.get(reason, 0.0) + seconds
+        return Time(self.open + other.open, self.busy + other.busy, pause)
+
+    def shown(self) -> dict[str, Any]:
+        """As the API reports it: rounded seconds, idle time and utilisation."""
+        opened, busy = round(self.open, 3), round(self.busy, 3)
+        return {
+            "open_seconds": opened,
+            "busy_seconds": busy,
+            "idle_seconds": round(max(opened - busy, 0.0), 3),
+            "pause_seconds": {k: round(v, 3) for k, v in sorted(self.pause.items())},
+            "utilisation": round(busy / opened, 4) if opened else None,
+        }
 
 
 def _stretch_sums(
@@ -99,18 +126,21 @@ def _stretch_sums(
     key_col = {None: None, "office": s.office_id, "counter": s.counter_id, "clerk": s.clerk_id}[by]
     keys = [key_col] if key_col is not None else []
     sums = session.execute(
-        select(*keys, s.state, s.reason, func.sum(duration(s.s, s.e)))
+        select(*keys, s.state, s.reason, func.sum(micros_between(s.s, s.e)))
         .where(s.e > s.s)
         .group_by(*keys, s.state, s.reason)
     ).all()
     t = _tickets.c
     held_until = func.coalesce(t.finished_at, stop)
+    # Most tickets lie inside one stretch: their stored time held needs no clipping.
+    inside = and_(t.called_at >= s.s, t.finished_at <= s.e)
+    clipped = micros_between(later(session, t.called_at, s.s), earlier(session, held_until, s.e))
     busy = session.execute(
         select(
             *keys,
             literal("busy"),
             literal(None),
-            func.sum(duration(later(session, t.called_at, s.s), earlier(session, held_until, s.e))),
+            func.sum(case((inside, t.held_us), else_=clipped)),
         )
         .join(
             _tickets,
@@ -128,22 +158,6 @@ def _stretch_sums(
         .group_by(*keys)
     ).all()
     return [
-        (tuple(row[: len(keys)]), row[len(keys)], row[len(keys) + 1], float(row[-1] or 0))
+        (tuple(row[: len(keys)]), row[len(keys)], row[len(keys) + 1], int(row[-1] or 0) / 1e6)
         for row in (*sums, *busy)
     ]
-
-
-def _shown(found: dict[str, Any]) -> dict[str, Any]:
-    opened, busy = round(found["open"], 3), round(found["busy"], 3)
-    return {
-        "open_seconds": opened,
-        "busy_seconds": busy,
-        "idle_seconds": round(max(opened - busy, 0.0), 3),
-        "pause_seconds": {k: round(v, 3) for k, v in sorted(found["pause"].items())},
-        "utilisation": round(busy / opened, 4) if opened else None,
-    }
-
-
-def empty() -> dict[str, Any]:
-    """The counter time of a group with none recorded."""
-    return _shown({"open": 0.0, "busy": 0.0, "pause": {}})

@@ -16,7 +16,7 @@ from sqlalchemy.sql.expression import Subquery
 
 from server.models import Service, Ticket, TicketStatus
 from server.stats.periods import DateRange, offsets
-from server.stats.sql import duration, epoch
+from server.stats.sql import epoch
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,8 @@ def key_names(by: str | None) -> list[str]:
 
 
 def ticket_rows(scope: Scope, by: str | None) -> Subquery:
-    """Each ticket of the scope with its keys, outcome, service target and measured times.
+    """Each ticket of the scope with its keys, outcome, service target (seconds) and
+    measured times (microseconds).
 
     wait: issued → called. ``issued_at`` is the issue time, and for a ticket made by a
     transfer the transfer time (its ``queued_at`` keeps the old place in the queue).
@@ -118,11 +119,9 @@ def ticket_rows(scope: Scope, by: str | None) -> Subquery:
             t.status,
             t.called_at,
             _services.c.target_wait_seconds.label("target"),
-            duration(t.issued_at, t.called_at).label("wait"),
-            duration(t.called_at, t.started_at).label("walk_up"),
-            case((t.status == TicketStatus.DONE, duration(t.started_at, t.finished_at))).label(
-                "service"
-            ),
+            t.wait_us.label("wait"),
+            t.walk_up_us.label("walk_up"),
+            case((t.status == TicketStatus.DONE, t.service_us)).label("service"),
         )
         .join(_services, _services.c.id == t.service_id)
         .where(

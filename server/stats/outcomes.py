@@ -46,7 +46,7 @@ def outcomes(
         *key_cols,
         func.count(),
         *(_count(rows.c.status == status) for status in OUTCOMES.values()),
-        _count(rows.c.wait <= rows.c.target),
+        _count(rows.c.wait <= rows.c.target * 1_000_000),
         _count(rows.c.wait.is_not(None) | missed_uncalled),
     ).group_by(*key_cols)
     result = {}

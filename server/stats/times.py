@@ -18,11 +18,7 @@ def times(
     session: Session, rows: Subquery, keys: Sequence[str]
 ) -> dict[tuple[Any, ...], dict[str, dict[str, Any]]]:
     """Per key, each measure's ``{"count", "mean", "median", "p90"}`` (None: nothing measured)."""
-    result: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
-    for measure in MEASURES:
-        for key, summary in summaries(session, rows, keys, measure).items():
-            result.setdefault(key, empty()).update({measure: summary})
-    return result
+    return summaries(session, rows, keys, MEASURES)
 
 
 def empty() -> dict[str, dict[str, Any]]:

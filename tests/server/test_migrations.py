@@ -43,13 +43,51 @@ def test_adding_counter_devices_keeps_which_device_made_each_event_on_sqlite(sql
         db.engine.dispose()
 
 
-# A kiosk token, an event it caused and a job it printed, as revision 6f693ce9b214 stored them.
-_BEFORE_COUNTER_DEVICES = [
+def test_rebuilding_the_tickets_table_keeps_their_events_and_measures_old_tickets(db_url):
+    """SQLite adds stored columns only by rebuilding the table; dropping the old one would
+    delete every ticket's events (ON DELETE CASCADE) unless foreign keys are off meanwhile."""
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url})
+    directory = str(app.config["MIGRATIONS"])
+    with app.app_context():
+        upgrade(directory=directory, revision="f012fd0a2007")
+        with db.engine.begin() as connection:
+            for statement in _A_SERVED_TICKET:
+                connection.exec_driver_sql(statement)
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            events = connection.exec_driver_sql("SELECT count(*) FROM ticket_events").scalar()
+            measured = connection.exec_driver_sql(
+                "SELECT wait_us, walk_up_us, service_us, held_us FROM tickets"
+            ).one()
+        db.engine.dispose()
+    assert events == 1
+    assert tuple(measured) == (300_250_000, 29_750_000, 270_000_000, 299_750_000)
+
+
+_OFFICE_AND_SERVICE = [
     "INSERT INTO offices (id, code, name_fa, name_en, timezone, routing_policy, event_seq)"
     " VALUES (1, 'amol', 'آمل', 'Amol', 'Asia/Tehran', 'tiered', 1)",
     'INSERT INTO services (id, office_id, code, letter, name_fa, name_en, "group",'
     " target_wait_seconds, active, position) VALUES (1, 1, 'civil', 'B', 'ث', 'Civil', 'c', 600,"
-    " 1, 0)",
+    " TRUE, 0)",
+]
+
+# A ticket served before tickets kept their measured times (times in the stored form), and
+# its event.
+_A_SERVED_TICKET = [
+    *_OFFICE_AND_SERVICE,
+    "INSERT INTO tickets (id, office_id, service_id, business_date, sequence, number, priority,"
+    " status, issued_at, queued_at, called_at, started_at, finished_at, recall_count,"
+    " public_token) VALUES (1, 1, 1, '2026-01-01', 1, 'B-001', FALSE, 'done',"
+    " '2026-01-01 08:00:00.000000', '2026-01-01 08:00:00.000000', '2026-01-01 08:05:00.250000',"
+    " '2026-01-01 08:05:30.000000', '2026-01-01 08:10:00.000000', 0, 'public')",
+    "INSERT INTO ticket_events (id, office_id, ticket_id, type, at, seq)"
+    " VALUES (1, 1, 1, 'issued', '2026-01-01 08:00:00', 1)",
+]
+
+# A kiosk token, an event it caused and a job it printed, as revision 6f693ce9b214 stored them.
+_BEFORE_COUNTER_DEVICES = [
+    *_OFFICE_AND_SERVICE,
     "INSERT INTO api_tokens (id, token_hash, kind, office_id, name, created_at, revoked)"
     " VALUES (7, 'hash', 'kiosk', 1, '', '2026-01-01 08:00:00', 0)",
     "INSERT INTO tickets (id, office_id, service_id, business_date, sequence, number, priority,"
