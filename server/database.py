@@ -22,6 +22,11 @@ from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
+#: Execution option of a connection that only reads (statistics): on SQLite it begins a
+#: deferred transaction, a snapshot of the WAL, instead of taking the write lock, so a
+#: long report does not hold up the kiosks and counters.
+READ_ONLY = "nobat.read_only"
+
 
 class Base(DeclarativeBase):
     """Declarative base of every Nobat model."""
@@ -160,6 +165,9 @@ class _SqliteWriter:
         self.lock = threading.Lock()
 
     def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
         record = connection.connection._connection_record
         if record is not None and not record.info.get(_HOLDS_LOCK):
             self.lock.acquire()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -13,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
 from server.api.errors import NobatApi
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import READ_ONLY, Base, make_engine, make_sessionmaker
 from server.engine.events import Publisher
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,14 @@ class Database:
         bound = _Bound(engine, scoped_session(make_sessionmaker(engine, publisher)))
         app.extensions["nobat.db"] = bound
         app.teardown_appcontext(lambda _exc: _close(bound.session))
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session of its own for a long read that must hold up no writer (statistics)."""
+        factory = current_app.extensions["nobat.db"].session.session_factory
+        with factory() as reader:
+            reader.connection(execution_options={READ_ONLY: True})
+            yield reader
 
     @property
     def engine(self) -> Engine:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app
 from flask_babel import gettext
 from flask_smorest import abort
@@ -24,6 +27,17 @@ _HOLDER = select(counters.c.clerk_id).where(counters.c.id == bindparam("id"))
 
 def session() -> Session:
     return db.session
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A session for a long read (statistics) that holds up no kiosk or counter.
+
+    The request's own transaction ends first: on SQLite it holds the write lock.
+    """
+    session().commit()
+    with db.reading() as reader:
+        yield reader
 
 
 def settings() -> EngineSettings:

@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, fields, validate
 
 from server import staffing
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session
+from server.api.context import office_or_404, reading, session
 from server.api.stats import MANAGERS, OFFICE, StatsQuery
 from server.auth import Caller, require
 
@@ -41,8 +41,9 @@ class OfficeStaffing(MethodView):
         if require(session(), found.id, Caller.STAFF).role not in MANAGERS:
             abort(403, message=gettext("only managers see statistics"))
         first, last, share = query["first"], query["last"], query["target_share"]
-        needs = staffing.hourly_needs(session(), found.id, first, last, share)
-        serving = staffing.counters_serving(session(), found.id, first, last)
+        with reading() as reader:
+            needs = staffing.hourly_needs(reader, found.id, first, last, share)
+            serving = staffing.counters_serving(reader, found.id, first, last)
         by_hour: dict[int, list[staffing.HourNeed]] = defaultdict(list)
         for need in needs:
             by_hour[need.hour].append(need)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from server import stats
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session
+from server.api.context import office_or_404, reading, session
 from server.auth import Caller, Principal, authenticate, require
 from server.engine.clock import utcnow
 from server.models import Office, Role
@@ -104,9 +104,9 @@ def _regional_scope(query: dict[str, Any]) -> stats.Scope:
 
 def _file(scope: stats.Scope, query: dict[str, Any], format: str) -> Response:
     english = query["lang"] == "en"
-    rows = exports.table(
-        stats.report(session(), scope, query["by"], utcnow()), query["by"], english
-    )
+    with reading() as reader:
+        found = stats.report(reader, scope, query["by"], utcnow())
+    rows = exports.table(found, query["by"], english)
     body = exports.as_csv(rows) if format == "csv" else exports.as_xlsx(rows, english)
     name = f"stats-{query['first']}-{query['last']}.{format}"
     return Response(
@@ -122,7 +122,9 @@ class OfficeStats(MethodView):
     @blp.response(200)
     def get(self, query: dict[str, Any], office: str) -> dict[str, Any]:
         """An office's KPIs over business dates: totals, and groups when ``by`` is given."""
-        return stats.report(session(), _office_scope(query, office), query["by"], utcnow())
+        scope = _office_scope(query, office)
+        with reading() as reader:
+            return stats.report(reader, scope, query["by"], utcnow())
 
 
 @blp.route(f"/offices/{OFFICE}/stats.{FORMAT}")
@@ -140,7 +142,9 @@ class RegionalStats(MethodView):
     @blp.response(200)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """KPIs over several offices: those named, or every office the caller oversees."""
-        return stats.report(session(), _regional_scope(query), query["by"], utcnow())
+        scope = _regional_scope(query)
+        with reading() as reader:
+            return stats.report(reader, scope, query["by"], utcnow())
 
 
 @blp.route(f"/stats.{FORMAT}")

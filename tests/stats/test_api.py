@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from server.api.context import reading
 from server.cli import main
 from server.extensions import db
 from server.models import ManagerOffice, Office, Role, TicketStatus, User
@@ -196,3 +198,23 @@ def test_user_add_gives_a_manager_a_region(app: Flask, tokens: Tokens) -> None:
         env={"NOBAT_USER_PASSWORD": "a long password"},
     )
     assert clerk.exit_code != 0 and "only a manager" in clerk.output
+
+
+def test_a_report_being_read_holds_up_no_ticket_issue(app: Flask, tokens: Tokens) -> None:
+    """On SQLite a transaction that may write takes the write lock as it begins; statistics
+    read in a snapshot instead, so kiosks keep issuing through a long report."""
+    issued = threading.Event()
+
+    def issue() -> None:
+        with app.app_context():
+            office = db.session.scalar(select(Office).where(Office.code == "amol"))
+            ticket(db.session, office, "civil", DAY, datetime.now(UTC), TicketStatus.WAITING)
+            db.session.commit()
+            issued.set()
+
+    with app.test_request_context(), reading() as reader:
+        reader.scalar(select(func.count()).select_from(Office))
+        writer = threading.Thread(target=issue, daemon=True)
+        writer.start()
+        assert issued.wait(10), "the ticket waited for the report to end"
+    writer.join()
