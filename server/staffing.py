@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
 from sqlalchemy.orm import Session
 
+from server import stats
+from server.database import UTCDateTime
 from server.engine.clock import zone
 from server.models import IS_DONE, Office, Service, Ticket
+from server.stats import counters
 
 #: The share of citizens to call within their service's target wait, unless told otherwise.
 DEFAULT_TARGET_SHARE = 0.8
@@ -150,20 +155,23 @@ def _mean_service_seconds(
     return {service_id: sum(s) / len(s) for service_id, s in totals.items()}
 
 
-def counters_serving(session: Session, office_id: int, start: date, end: date) -> dict[int, float]:
-    """Per local hour, the mean number of counters that called a ticket, over days with tickets.
+def counters_open(
+    session: Session, office_id: int, start: date, end: date, now: datetime
+) -> dict[int, float]:
+    """Per local hour, the mean number of counters open (not paused), over days with tickets.
 
-    What "actually open" means next to the advice: a counter open but calling no one
-    in an hour is not counted (counter time is not split by hour); days are the same
-    as :func:`hourly_needs` averages over, so the two are comparable.
+    What "actually open" means next to the advice: the counters' open stretches split at
+    each local hour, summed and divided by the hour and by the same days as
+    :func:`hourly_needs` averages over, so the two are comparable.
     """
-    timezone = zone(session.scalar(select(Office.timezone).where(Office.id == office_id)))
+    office_zone = session.scalar(select(Office.timezone).where(Office.id == office_id))
+    timezone = zone(office_zone)
+    first, last = stats.DateRange(start, end).utc_bounds(office_zone)
+    stretches = counters.stretches_of(session, [office_id], first, last, now)
+    s = stretches.c
     rows = session.execute(
-        select(Ticket.business_date, Ticket.called_at, Ticket.counter_id).where(
-            Ticket.office_id == office_id,
-            Ticket.business_date.between(start, end),
-            Ticket.called_at.is_not(None),
-            Ticket.counter_id.is_not(None),
+        select(type_coerce(s.s, UTCDateTime), type_coerce(s.e, UTCDateTime)).where(
+            s.state == "open", s.e > s.s
         )
     ).all()
     days = session.scalars(
@@ -171,7 +179,25 @@ def counters_serving(session: Session, office_id: int, start: date, end: date) -
         .where(Ticket.office_id == office_id, Ticket.business_date.between(start, end))
         .distinct()
     ).all()
-    seen: dict[int, set[tuple[date, int]]] = defaultdict(set)
-    for day, called_at, counter_id in rows:
-        seen[called_at.astimezone(timezone).hour].add((day, counter_id))
-    return {hour: len(pairs) / len(days) for hour, pairs in sorted(seen.items())}
+    if not days:
+        return {}
+    seconds: dict[int, float] = defaultdict(float)
+    for opened, closed in rows:
+        for hour, part in _by_local_hour(opened, closed, timezone):
+            seconds[hour] += part
+    return {hour: total / 3600 / len(days) for hour, total in sorted(seconds.items())}
+
+
+def _by_local_hour(
+    opened: datetime, closed: datetime, timezone: ZoneInfo
+) -> Iterator[tuple[int, float]]:
+    """The seconds of ``opened``–``closed`` in each local hour it crosses."""
+    cursor = opened
+    while cursor < closed:
+        local = cursor.astimezone(timezone)
+        boundary = (
+            local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        ).astimezone(UTC)
+        part_end = min(boundary, closed)
+        yield local.hour, (part_end - cursor).total_seconds()
+        cursor = part_end

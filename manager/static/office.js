@@ -143,7 +143,7 @@ function drawLevels(groups) {
 function drawStaffing(hours) {
   chart("chart-staffing", "bar", hours.map((h) => hourLabel(h.hour)), [
     { label: t("needed"), data: hours.map((h) => h.needed) },
-    { label: t("serving"), data: hours.map((h) => h.serving) },
+    { label: t("open"), data: hours.map((h) => h.open) },
   ]);
 }
 

@@ -1,4 +1,4 @@
-"""Staffing advice for the managers' dashboard: counters needed per hour against those serving."""
+"""Staffing advice for the managers' dashboard: counters needed per hour against those open."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, reading, session
 from server.api.stats import MANAGERS, OFFICE, StatsQuery
 from server.auth import Caller, require
+from server.engine.clock import utcnow
 
 blp = Blueprint("staffing", __name__, url_prefix="/api/v1", description="Statistics")
 
@@ -36,14 +37,14 @@ class OfficeStaffing(MethodView):
     @blp.arguments(StaffingQuery(), location="query")
     @blp.response(200)
     def get(self, query: dict[str, Any], office: str) -> dict[str, Any]:
-        """Per local hour: counters each service needs (Erlang C) and the counters that served."""
+        """Per local hour: counters each service needs (Erlang C) and the counters open."""
         found = office_or_404(office)
         if require(session(), found.id, Caller.STAFF).role not in MANAGERS:
             abort(403, message=gettext("only managers see statistics"))
         first, last, share = query["first"], query["last"], query["target_share"]
         with reading() as reader:
             needs = staffing.hourly_needs(reader, found.id, first, last, share)
-            serving = staffing.counters_serving(reader, found.id, first, last)
+            opened = staffing.counters_open(reader, found.id, first, last, utcnow())
         by_hour: dict[int, list[staffing.HourNeed]] = defaultdict(list)
         for need in needs:
             by_hour[need.hour].append(need)
@@ -54,10 +55,10 @@ class OfficeStaffing(MethodView):
                 {
                     "hour": hour,
                     "needed": sum(n.counters for n in by_hour[hour]),
-                    "serving": round(serving.get(hour, 0.0), 2),
+                    "open": round(opened.get(hour, 0.0), 2),
                     "services": [_need(n) for n in by_hour[hour]],
                 }
-                for hour in sorted(set(by_hour) | set(serving))
+                for hour in sorted(set(by_hour) | set(opened))
             ],
         }
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Subquery
 
 from server.database import UTCDateTime, micros_between
 from server.models import EventType, Ticket, TicketEvent, TicketStatus
@@ -76,14 +77,14 @@ class Time:
         }
 
 
-def _stretch_sums(
-    session: Session,
-    office_ids: Sequence[int],
-    by: str | None,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-) -> list[tuple[tuple[Any, ...], str, str | None, float]]:
+def stretches_of(
+    session: Session, office_ids: Sequence[int], start: datetime, end: datetime, now: datetime
+) -> Subquery:
+    """The counters' open and paused stretches (``s`` to ``e``) clipped to ``start``–``end``.
+
+    Columns: office_id, counter_id, clerk_id, state (``open``/``paused``), reason, s, e.
+    A stretch still running ends ``now``.
+    """
     e = _events.c
     state = case(
         (e.detail.like("open%"), "open"), (e.detail.like("paused%"), "paused"), else_="closed"
@@ -109,7 +110,7 @@ def _stretch_sums(
         .subquery("changes")
     )
     c = changes.c
-    stretches = (
+    return (
         select(
             c.office_id,
             c.counter_id,
@@ -122,6 +123,18 @@ def _stretch_sums(
         .where(c.state != "closed")
         .subquery("stretches")
     )
+
+
+def _stretch_sums(
+    session: Session,
+    office_ids: Sequence[int],
+    by: str | None,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[tuple[tuple[Any, ...], str, str | None, float]]:
+    stretches = stretches_of(session, office_ids, start, end, now)
+    stop = bindparam("stop", min(end, now), type_=UTCDateTime)
     s = stretches.c
     key_col = {None: None, "office": s.office_id, "counter": s.counter_id, "clerk": s.clerk_id}[by]
     keys = [key_col] if key_col is not None else []

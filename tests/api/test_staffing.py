@@ -12,7 +12,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Counter, Office, TicketStatus
 from tests.conftest import Tokens
-from tests.stats.history import ticket
+from tests.stats.history import counter_event, ticket
 
 DAY = date(2025, 3, 20)
 STAFFING = "/api/v1/offices/amol/staffing?from=2025-03-20&to=2025-03-20"
@@ -20,7 +20,8 @@ STAFFING = "/api/v1/offices/amol/staffing?from=2025-03-20&to=2025-03-20"
 
 @pytest.fixture
 def history(app: Flask) -> None:
-    """Amol at 09:00 Tehran: six civil tickets served at counter 2, ten minutes each."""
+    """Amol at 09:00 Tehran: six civil tickets served at counter 2, ten minutes each; the
+    counter open 08:45–10:30 with a quarter-hour pause at 09:30."""
     with app.app_context():
         amol = db.session.scalar(select(Office).where(Office.code == "amol"))
         counter = db.session.scalar(
@@ -42,6 +43,8 @@ def history(app: Flask) -> None:
                 finished=called + timedelta(minutes=10),
                 counter=counter,
             )
+        for minutes, detail in ((-15, "open"), (30, "paused:prayer"), (45, "open"), (90, "closed")):
+            counter_event(db.session, counter, nine + timedelta(minutes=minutes), detail, None)
         db.session.commit()
 
 
@@ -79,14 +82,16 @@ def test_the_range_and_the_target_are_validated(
     assert answer.status_code == 422
 
 
-def test_the_advice_gives_counters_needed_and_serving_per_hour(
+def test_the_advice_gives_counters_needed_and_open_per_hour(
     client: FlaskClient, tokens: Tokens, history: None
 ) -> None:
     answer = client.get(STAFFING, headers=tokens.header(tokens.manager)).get_json()
     assert answer["range"] == {"from": "2025-03-20", "to": "2025-03-20"}
     assert answer["target_share"] == 0.8
-    (nine,) = answer["hours"]
-    assert (nine["hour"], nine["serving"]) == (9, 1.0)
+    eight, nine, ten = answer["hours"]
+    # A quarter of 08:00, three quarters of 09:00 (paused for one), half of 10:00.
+    assert [(h["hour"], h["open"]) for h in answer["hours"]] == [(8, 0.25), (9, 0.75), (10, 0.5)]
+    assert eight["needed"] == ten["needed"] == 0
     (civil,) = nine["services"]
     assert civil["service"] == "civil"
     assert (civil["arrivals_per_hour"], civil["mean_service_seconds"]) == (6.0, 600)
