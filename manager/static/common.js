@@ -108,10 +108,16 @@ if (window.Chart) {
   Chart.defaults.animation = false;
 }
 
-/** Draw (or redraw) the chart on canvas ``id``: ``datasets`` as ``{label, data, type?}``. */
-export function chart(id, type, labels, datasets, { percentAxis = false } = {}) {
+/**
+ * Draw (or redraw) the chart on canvas ``id``: ``datasets`` as ``{label, data, type?}``.
+ * ``horizontal`` bars suit named categories (services, offices): long names stay whole
+ * instead of being skipped under narrow bars; in Persian the bars grow from the right.
+ */
+export function chart(id, type, labels, datasets, { percentAxis = false, horizontal = false } = {}) {
   if (charts.has(id)) charts.get(id).destroy();
   const tick = (value) => (percentAxis ? `${num(value)}%` : num(value, 1));
+  const [category, value] = horizontal ? ["y", "x"] : ["x", "y"];
+  const rtl = lang === "fa";
   const made = new Chart($(id), {
     type,
     data: {
@@ -126,18 +132,22 @@ export function chart(id, type, labels, datasets, { percentAxis = false } = {}) 
       })),
     },
     options: {
-      locale: lang === "fa" ? "fa-IR" : "en-GB",
-      interaction: { mode: "index", intersect: false },
+      locale: rtl ? "fa-IR" : "en-GB",
+      indexAxis: category,
+      interaction: { mode: "index", intersect: false, axis: category },
       plugins: {
-        legend: { rtl: lang === "fa", labels: { boxWidth: 12 } },
+        legend: { rtl, labels: { boxWidth: 12 } },
         tooltip: {
-          rtl: lang === "fa",
-          callbacks: { label: (item) => `${item.dataset.label}: ${tick(item.parsed.y)}` },
+          rtl,
+          callbacks: { label: (item) => `${item.dataset.label}: ${tick(item.parsed[value])}` },
         },
       },
       scales: {
-        x: { ticks: { autoSkip: true, maxRotation: 0 } },
-        y: { beginAtZero: true, ticks: { callback: tick } },
+        [category]: {
+          ticks: { autoSkip: !horizontal, maxRotation: 0 },
+          ...(horizontal && rtl ? { position: "right" } : {}),
+        },
+        [value]: { beginAtZero: true, ticks: { callback: tick }, reverse: horizontal && rtl },
       },
     },
   });

@@ -137,7 +137,7 @@ function drawHours(groups) {
 function drawLevels(groups) {
   chart("chart-level", "bar", groups.map((g) => name(g.key)), [
     { label: t("service_level_pct"), data: groups.map((g) => (g.service_level.share == null ? null : Math.round(g.service_level.share * 100))) },
-  ], { percentAxis: true });
+  ], { percentAxis: true, horizontal: true });
 }
 
 function drawStaffing(hours) {

@@ -93,6 +93,11 @@ def test_the_dashboard_in_english(office: Office, chromium):
         expect(page.get_by_role("heading", name="Manager's dashboard")).to_be_visible()
         expect(page.locator("#table-service tbody tr").first).to_be_visible(timeout=15000)
         assert drawn(page, "chart-days")
+        # Every service is named next to its bar, however long its English name.
+        named = page.evaluate(
+            "Chart.getChart(document.getElementById('chart-level')).scales.y.ticks.length"
+        )
+        assert named == page.locator("#table-service tbody tr").count()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert serious_accessibility_problems(page) == []
         screenshot(page, "manager-en")
