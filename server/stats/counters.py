@@ -5,7 +5,7 @@ Counters' state changes are events (``counter`` events: ``open``, ``open:takeove
 event starts a stretch that lasts until the counter's next event, clipped to the
 range; a stretch still running ends now. A counter is busy while it holds a ticket
 (called until finished) *and* is open: a pause in the middle of a service is pause,
-not service. Utilisation is busy ÷ open time; idle is open time not busy.
+not service, and a parked ticket is not held while it waits to be resumed. Utilisation is busy ÷ open time; idle is open time not busy.
 """
 
 from __future__ import annotations
@@ -170,7 +170,56 @@ def _stretch_sums(
         .where(s.state == "open", s.e > s.s)
         .group_by(*keys)
     ).all()
+    set_aside = _parked_in_open_stretches(session, stretches, keys, office_ids, start, end)
     return [
         (tuple(row[: len(keys)]), row[len(keys)], row[len(keys) + 1], int(row[-1] or 0) / 1e6)
-        for row in (*sums, *busy)
+        for row in (*sums, *busy, *set_aside)
     ]
+
+
+def _parked_in_open_stretches(
+    session: Session,
+    stretches: Subquery,
+    keys: list[Any],
+    office_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+) -> Sequence[Any]:
+    """Negative busy time: a resumed ticket was held from call to finish, but while it was
+    parked its counter served others (counted once, as theirs). Parked tickets are few,
+    so their trails are read by ticket."""
+    e, t, s = _events.c, _tickets.c, stretches.c
+    parked_ids = select(e.ticket_id).where(
+        e.office_id.in_(office_ids),
+        e.type == EventType.PARKED,
+        e.at >= start - LOOK_BACK,
+        e.at < end,
+    )
+    trail = (
+        select(
+            e.ticket_id,
+            e.type,
+            e.at,
+            func.lead(e.at).over(partition_by=e.ticket_id, order_by=(e.at, e.id)).label("next_at"),
+        )
+        .where(e.ticket_id.in_(parked_ids))
+        .subquery("trail")
+    )
+    p = trail.c
+    overlap = micros_between(later(session, p.at, s.s), earlier(session, p.next_at, s.e))
+    return session.execute(
+        select(*keys, literal("busy"), literal(None), -func.sum(overlap))
+        .join(_tickets, t.id == p.ticket_id)
+        .join(
+            stretches,
+            and_(t.counter_id == s.counter_id, p.at < s.e, p.next_at > s.s),
+        )
+        .where(
+            p.type == EventType.PARKED,
+            p.next_at.is_not(None),
+            t.status != TicketStatus.PARKED,
+            s.state == "open",
+            s.e > s.s,
+        )
+        .group_by(*keys)
+    ).all()

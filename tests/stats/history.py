@@ -52,6 +52,22 @@ def ticket(
     return result
 
 
+def ticket_event(session: Session, ticket: Ticket, type: EventType, at: datetime) -> None:
+    """A step in a ticket's trail (``parked``, ``resumed``) at its counter."""
+    session.add(
+        TicketEvent(
+            office_id=ticket.office_id,
+            ticket_id=ticket.id,
+            type=type,
+            at=at,
+            counter_id=ticket.counter_id,
+            actor_id=ticket.clerk_id,
+            seq=next(_sequence),
+        )
+    )
+    session.flush()
+
+
 def counter_event(
     session: Session, counter: Counter, at: datetime, detail: str, clerk: int | None
 ) -> None:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from server.models import Office
+from server.models import EventType, Office
 from server.models import TicketStatus as S
 from server.stats import DateRange, OfficeInScope, Scope, report
 from tests import builders
-from tests.stats.history import counter_event, ticket
+from tests.stats.history import counter_event, ticket, ticket_event
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 D = date(2025, 3, 20)  # a Thursday, 1403/12/30: the last day of the Jalali year
@@ -233,6 +233,49 @@ def test_days_carry_jalali_labels_across_the_new_year(session: Session) -> None:
         ("2025-03-20", "1403/12/30", 3, 1),
         ("2025-03-21", "1404/01/01", 4, 1),
     ]
+
+
+def test_a_parked_ticket_is_not_busy_time_while_its_counter_serves_others(
+    session: Session,
+) -> None:
+    office = builders.office(session)
+    one = builders.counter(session, office, 1, {"insurance": 1})
+    clerk = builders.user(session, "clerk1", office=office).id
+    counter_event(session, one, at(D, 8), "open", clerk)
+    # Set aside 09:10–09:40 while the citizen fetched a document; another served meanwhile.
+    held = ticket(
+        session,
+        office,
+        "insurance",
+        D,
+        at(D, 8, 55),
+        S.DONE,
+        called=at(D, 9),
+        started=at(D, 9, 1),
+        finished=at(D, 9, 50),
+        counter=one,
+        clerk=clerk,
+    )
+    ticket_event(session, held, EventType.PARKED, at(D, 9, 10))
+    ticket_event(session, held, EventType.RESUMED, at(D, 9, 40))
+    ticket(
+        session,
+        office,
+        "insurance",
+        D,
+        at(D, 9, 5),
+        S.DONE,
+        called=at(D, 9, 15),
+        started=at(D, 9, 16),
+        finished=at(D, 9, 30),
+        counter=one,
+        clerk=clerk,
+    )
+    counter_event(session, one, at(D, 10), "closed", clerk)
+    session.commit()
+    time = report(session, scope(office), None, NOW)["totals"]["counter_time"]
+    # 09:00–09:10 and 09:40–09:50 for the first, 09:15–09:30 for the second.
+    assert (time["open_seconds"], time["busy_seconds"]) == (7200.0, 35 * 60.0)
 
 
 def test_counter_time_pauses_inside_a_service_and_a_counter_open_over_midnight(
