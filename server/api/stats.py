@@ -14,6 +14,7 @@ from sqlalchemy import select
 from server import stats
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, reading, session
+from server.api.stats_schemas import Report
 from server.auth import Caller, Principal, authenticate, require
 from server.engine.clock import utcnow
 from server.models import Office, Role
@@ -119,7 +120,7 @@ def _file(scope: stats.Scope, query: dict[str, Any], format: str) -> Response:
 @blp.route(f"/offices/{OFFICE}/stats")
 class OfficeStats(MethodView):
     @blp.arguments(StatsQuery(), location="query")
-    @blp.response(200)
+    @blp.response(200, Report)
     def get(self, query: dict[str, Any], office: str) -> dict[str, Any]:
         """An office's KPIs over business dates: totals, and groups when ``by`` is given."""
         scope = _office_scope(query, office)
@@ -139,7 +140,7 @@ class OfficeStatsFile(MethodView):
 @blp.route("/stats")
 class RegionalStats(MethodView):
     @blp.arguments(RegionalQuery(), location="query")
-    @blp.response(200)
+    @blp.response(200, Report)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """KPIs over several offices: those named, or every office the caller oversees."""
         scope = _regional_scope(query)

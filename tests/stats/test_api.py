@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from server import stats
 from server.api.context import reading
 from server.cli import main
 from server.extensions import db
@@ -218,3 +220,29 @@ def test_a_report_being_read_holds_up_no_ticket_issue(app: Flask, tokens: Tokens
         writer.start()
         assert issued.wait(10), "the ticket waited for the report to end"
     writer.join()
+
+
+@pytest.mark.parametrize("by", [None, "counter", "weekday_hour"])
+def test_the_answer_is_the_whole_report_as_the_openapi_document_names_it(
+    app: Flask, client: FlaskClient, tokens: Tokens, history: None, by: str | None
+) -> None:
+    query = STATS + (f"&by={by}" if by else "")
+    answer = client.get(query, headers=tokens.header(tokens.manager)).get_json()
+    with app.app_context():
+        amol = db.session.scalar(select(Office).where(Office.code == "amol"))
+        scope = stats.Scope(
+            [stats.OfficeInScope(amol.id, amol.code, amol.name_fa, amol.name_en, amol.timezone)],
+            stats.DateRange(DAY, DAY + timedelta(days=1)),
+        )
+        whole = stats.report(db.session, scope, by, datetime.now(UTC))
+    assert answer == json.loads(json.dumps(whole))
+    document = client.get("/api/v1/openapi.json").get_json()
+    answered = document["paths"]["/api/v1/offices/{office}/stats"]["get"]["responses"]["200"]
+    assert answered["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Report"
+    }
+    kpis = document["components"]["schemas"]["Kpis"]["properties"]
+    assert {"served", "no_show", "cancelled", "transferred", "expired"} <= set(kpis)
+    assert {"wait", "walk_up", "service"} <= set(kpis)
+    summary = document["components"]["schemas"]["Summary"]["properties"]
+    assert set(summary) == {"count", "mean", "median", "p90"}
