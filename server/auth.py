@@ -207,16 +207,6 @@ def authenticate(session: Session) -> Principal:
     return principal
 
 
-def require(session: Session, office_id: int, *callers: Caller) -> Principal:
-    """Allow only ``callers`` acting in ``office_id`` (401/403 otherwise)."""
-    principal = authenticate(session)
-    if principal.caller not in callers:
-        abort(403, message=gettext("this caller may not do this"))
-    if not principal.belongs_to(office_id):
-        abort(403, message=gettext("this caller belongs to another office"))
-    return principal
-
-
 def signed_in(session: Session) -> StaffUser | None:
     """The staff user signed in in this browser, or None: for pages, and never aborts."""
     return staff_sessions.current(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import flask_smorest
@@ -13,6 +14,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
+from server.api.access import At, Who, allow
 from server.auth import authenticate
 from server.extensions import db
 
@@ -44,8 +46,26 @@ class Blueprint(flask_smorest.Blueprint):
 
     def __init__(self, *args: Any, public: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: Open to anyone (health, device claims): its operations declare no ``allow``.
+        self.public = public
         if not public:
             self.before_request(lambda: authenticate(db.session) and None)
+
+    def allow(
+        self, who: Iterable[Who], at: At, refusal: str | None = None
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Admit ``who`` to the decorated operation acting at ``at`` (``server.api.access``),
+        and say so in the OpenAPI document; others are refused with ``refusal`` (a
+        message id). Put it above the arguments: a caller is refused before its body
+        is read."""
+        admitted = sorted(who)
+
+        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+            return self.doc(**{"x-roles": admitted, "x-acts-at": at.value})(
+                allow(admitted, at, refusal)(view)
+            )
+
+        return decorate
 
 
 class IdConverter(IntegerConverter):

@@ -11,16 +11,17 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from server.auth import Caller, Principal, require
+from server.auth import Caller, Principal, authenticate
 from server.engine.errors import N_, DomainError
 from server.engine.events import Actor
 from server.engine.facts import OfficeFacts, counter_office, counters, office_by_code
 from server.engine.settings import EngineSettings
 from server.extensions import db
-from server.models import Ticket
+from server.models import PrintJob, Ticket
 
 _tickets = Ticket.__table__
 _TICKET_OFFICE = select(_tickets.c.office_id).where(_tickets.c.id == bindparam("id"))
+_JOB_OFFICE = select(PrintJob.office_id).where(PrintJob.id == bindparam("id"))
 _TICKET_COUNTER = select(_tickets.c.counter_id).where(_tickets.c.id == bindparam("id"))
 _HOLDER = select(counters.c.clerk_id).where(counters.c.id == bindparam("id"))
 
@@ -68,19 +69,29 @@ def ticket_office_or_404(ticket_id: int) -> int:
     return office_id
 
 
+def print_job_office_or_404(job_id: int) -> int:
+    """The office of the print job, for authorisation."""
+    office_id = session().execute(_JOB_OFFICE, {"id": job_id}).scalar()
+    if office_id is None:
+        abort(404, message=gettext("no print job %(id)s", id=job_id))
+    return office_id
+
+
 def counter_actor(counter_id: int) -> tuple[Principal, Actor]:
-    """Who acts at this counter: a clerk of its office, or a device at this very counter.
+    """Who acts at this counter (admitted by its ``@blp.allow``): a clerk, or a device at
+    this very counter.
 
     A device (a caller keypad) acts for the clerk who holds the counter; with nobody
     holding it there is no one to act for, so the clerk opens it on the page first.
     """
-    principal = require(session(), counter_office_or_404(counter_id), Caller.STAFF, Caller.COUNTER)
+    principal = authenticate(session())
     return principal, _acting(principal, counter_id)
 
 
 def ticket_actor(ticket_id: int) -> Actor:
-    """Who acts on this ticket: a clerk of its office, or a device at the ticket's counter."""
-    principal = require(session(), ticket_office_or_404(ticket_id), Caller.STAFF, Caller.COUNTER)
+    """Who acts on this ticket (admitted by its ``@blp.allow``): a clerk, or a device at the
+    ticket's counter."""
+    principal = authenticate(session())
     if principal.caller is not Caller.COUNTER:
         return principal.actor
     at = session().execute(_TICKET_COUNTER, {"id": ticket_id}).scalar()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from server import engine
 from server.api import present
+from server.api.access import STAFF, At, Who
 from server.api.blueprint import Blueprint
 from server.api.context import counter_actor, session, settings
 from server.api.schemas import (
@@ -32,10 +33,13 @@ from server.models import Counter, CounterService, User
 blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description="Counters")
 
 COUNTER = "<id:counter>"
+#: Clerks, managers and administrators of the office, and a device at the counter.
+AT_COUNTER = STAFF | {Who.COUNTER}
 
 
 @blp.route(f"/{COUNTER}")
 class CounterScreen(MethodView):
+    @blp.allow(AT_COUNTER, At.COUNTER)
     @blp.response(200, CounterViewOut)
     def get(self, counter: int) -> dict[str, Any]:
         """What the counter's clerk sees: the citizen at it, what waits, parked tickets, the day."""
@@ -46,6 +50,7 @@ class CounterScreen(MethodView):
 
 @blp.route(f"/{COUNTER}/next")
 class Next(MethodView):
+    @blp.allow(AT_COUNTER, At.COUNTER)
     @blp.arguments(CallHeaders(), location="headers")
     @blp.arguments(NextCall(), required=False)
     @blp.response(200, TicketOut)
@@ -74,6 +79,7 @@ class Next(MethodView):
 
 @blp.route(f"/{COUNTER}/call")
 class CallByNumberView(MethodView):
+    @blp.allow(AT_COUNTER, At.COUNTER)
     @blp.arguments(CallByNumber())
     @blp.response(200, TicketOut)
     def post(self, body: dict[str, Any], counter: int) -> dict[str, Any]:
@@ -93,6 +99,7 @@ class CallByNumberView(MethodView):
 
 @blp.route(f"/{COUNTER}/pause")
 class Pause(MethodView):
+    @blp.allow(AT_COUNTER, At.COUNTER)
     @blp.arguments(PauseBody(), required=False)
     @blp.response(200, CounterOut)
     def post(self, body: dict[str, Any], counter: int) -> dict[str, Any]:
@@ -107,6 +114,7 @@ def _counter_command(command: Callable[..., CounterFacts], doc: str) -> type[Met
     """A POST that applies ``command`` to the counter and answers with the counter."""
 
     class CounterCommand(MethodView):
+        @blp.allow(AT_COUNTER, At.COUNTER)
         @blp.response(200, CounterOut)
         def post(self, counter: int) -> dict[str, Any]:
             _principal, actor = counter_actor(counter)

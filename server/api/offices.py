@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from server import engine, printing
 from server.api import present
+from server.api.access import STAFF, At, Who, caller
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, session, settings
 from server.api.schemas import (
@@ -22,7 +23,7 @@ from server.api.schemas import (
     TicketLookup,
     TicketOut,
 )
-from server.auth import Caller, Principal, require
+from server.auth import Caller, Principal
 from server.engine import snapshot
 from server.engine.clock import business_date, utcnow
 from server.engine.facts import OfficeFacts
@@ -31,16 +32,16 @@ from server.models import Counter, CounterService, PrintJob, Service, User
 blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
 
 OFFICE = "<string(maxlength=32):office>"
-ANYONE = (Caller.STAFF, Caller.KIOSK, Caller.DISPLAY)
+ANYONE = STAFF | {Who.KIOSK, Who.DISPLAY}
 
 
 @blp.route(f"/{OFFICE}/services")
 class Services(MethodView):
+    @blp.allow(ANYONE, At.OFFICE)
     @blp.response(200, ServiceOut(many=True))
     def get(self, office: str) -> list[dict[str, Any]]:
         """The office's services in display order."""
         found = office_or_404(office)
-        require(session(), found.id, *ANYONE)
         now = utcnow()
         day = business_date(found.timezone, now)
         services = session().scalars(
@@ -56,11 +57,11 @@ class Services(MethodView):
 
 @blp.route(f"/{OFFICE}/counters")
 class Counters(MethodView):
+    @blp.allow(ANYONE, At.OFFICE)
     @blp.response(200, CounterOut(many=True))
     def get(self, office: str) -> list[dict[str, Any]]:
         """The office's counters with their state and the services they serve, by tier."""
         found = office_or_404(office)
-        require(session(), found.id, *ANYONE)
         rows = session().execute(
             select(Counter, User.username)
             .outerjoin(User, User.id == Counter.clerk_id)
@@ -73,25 +74,25 @@ class Counters(MethodView):
 
 @blp.route(f"/{OFFICE}/tickets")
 class Tickets(MethodView):
+    @blp.allow(STAFF, At.OFFICE)
     @blp.arguments(TicketLookup(), location="query")
     @blp.response(200, TicketOut(many=True))
     def get(self, query: dict[str, Any], office: str) -> list[dict[str, Any]]:
         """Today's ticket with this number (none or one), for a clerk's look-up: e.g. to cancel
         the ticket of a citizen who left."""
         found = office_or_404(office)
-        require(session(), found.id, Caller.STAFF)
         ticket = engine.ticket_by_number(session(), found, query["number"])
         if ticket is None:
             return []
         return [present.ticket(engine.where_it_stands(session(), ticket, settings()))]
 
+    @blp.allow(STAFF | {Who.KIOSK}, At.OFFICE)
     @blp.arguments(IssueHeaders(), location="headers")
     @blp.arguments(IssueTicket())
     @blp.response(201, TicketOut)
     def post(self, headers: dict[str, Any], body: dict[str, Any], office: str) -> dict[str, Any]:
         """Issue a ticket: the citizen's number, place in the queue and estimated wait."""
-        found = office_or_404(office)
-        principal = require(session(), found.id, Caller.STAFF, Caller.KIOSK)
+        found, principal = office_or_404(office), caller()
         key = headers["idempotency_key"]
         try:
             return _issue(found, principal, body, key)
@@ -147,9 +148,9 @@ def _issue(
 
 @blp.route(f"/{OFFICE}/queue")
 class Queue(MethodView):
+    @blp.allow(STAFF | {Who.DISPLAY}, At.OFFICE)
     @blp.response(200, QueueOut)
     def get(self, office: str) -> dict[str, Any]:
         """The live board: waiting per service with estimates, counters, recent calls, sequence."""
         found = office_or_404(office)
-        require(session(), found.id, Caller.STAFF, Caller.DISPLAY)
         return present.board(snapshot.take(session(), found, settings()))

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from server import printing
 from server.api import present
+from server.api.access import STAFF, At, Who, caller
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session, ticket_office_or_404
+from server.api.context import office_or_404, session
 from server.api.schemas import PrintJobOut
-from server.auth import Caller, require
+from server.auth import Caller
 from server.engine import ticket_by_id
 from server.models import PrintJob, PrintState, Ticket
 
@@ -32,13 +33,11 @@ class JobFilter(Schema):
 
 @blp.route(f"/print-jobs/{JOB}")
 class Job(MethodView):
+    @blp.allow(STAFF | {Who.KIOSK}, At.PRINT_JOB)
     @blp.response(200, PrintJobOut)
     def get(self, job: int) -> dict[str, Any]:
         """A print job's state: for the kiosk that issued it and the office's staff."""
-        found = session().get(PrintJob, job)
-        if found is None:
-            abort(404, message=gettext("no print job %(id)s", id=job))
-        principal = require(session(), found.office_id, Caller.STAFF, Caller.KIOSK)
+        found, principal = session().get(PrintJob, job), caller()
         if principal.caller is Caller.KIOSK and principal.token_id != found.kiosk_token_id:
             abort(403, message=gettext("this print job belongs to another kiosk"))
         return printing.job_view(found)
@@ -46,12 +45,12 @@ class Job(MethodView):
 
 @blp.route("/offices/<string(maxlength=32):office>/print-jobs")
 class OfficeJobs(MethodView):
+    @blp.allow(STAFF, At.OFFICE)
     @blp.arguments(JobFilter(), location="query")
     @blp.response(200, PrintJobOut(many=True))
     def get(self, query: dict[str, Any], office: str) -> list[dict[str, Any]]:
         """The office's recent print jobs, newest first (``?state=failed`` for the faults)."""
         found = office_or_404(office)
-        require(session(), found.id, Caller.STAFF)
         statement = select(PrintJob).where(PrintJob.office_id == found.id)
         if "state" in query:
             statement = statement.where(PrintJob.state == PrintState(query["state"]))
@@ -63,10 +62,10 @@ class OfficeJobs(MethodView):
 
 @blp.route(f"/tickets/{TICKET}/reprint")
 class Reprint(MethodView):
+    @blp.allow(STAFF, At.TICKET)
     @blp.response(201, PrintJobOut)
     def post(self, ticket: int) -> dict[str, Any]:
         """Print a ticket again on the printer of the kiosk that issued it."""
-        require(session(), ticket_office_or_404(ticket), Caller.STAFF)
         last = session().scalar(
             select(PrintJob).where(PrintJob.ticket_id == ticket).order_by(PrintJob.id.desc())
         )

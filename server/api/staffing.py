@@ -6,15 +6,13 @@ from collections import defaultdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_babel import gettext
-from flask_smorest import abort
 from marshmallow import EXCLUDE, fields, validate
 
 from server import staffing
+from server.api.access import MANAGERS, At
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, reading, session
-from server.api.stats import MANAGERS, OFFICE, StatsQuery
-from server.auth import Caller, require
+from server.api.context import office_or_404, reading
+from server.api.stats import OFFICE, ONLY_MANAGERS, StatsQuery
 from server.engine.clock import utcnow
 
 blp = Blueprint("staffing", __name__, url_prefix="/api/v1", description="Statistics")
@@ -34,13 +32,12 @@ class StaffingQuery(StatsQuery):
 
 @blp.route(f"/offices/{OFFICE}/staffing")
 class OfficeStaffing(MethodView):
+    @blp.allow(MANAGERS, At.OFFICE, ONLY_MANAGERS)
     @blp.arguments(StaffingQuery(), location="query")
     @blp.response(200)
     def get(self, query: dict[str, Any], office: str) -> dict[str, Any]:
         """Per local hour: counters each service needs (Erlang C) and the counters open."""
         found = office_or_404(office)
-        if require(session(), found.id, Caller.STAFF).role not in MANAGERS:
-            abort(403, message=gettext("only managers see statistics"))
         first, last, share = query["first"], query["last"], query["target_share"]
         with reading() as reader:
             needs = staffing.hourly_needs(reader, found.id, first, last, share)

@@ -12,11 +12,12 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from sqlalchemy import select
 
 from server import stats
+from server.api.access import MANAGERS, At, caller
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, reading, session
 from server.api.stats_schemas import Report
-from server.auth import Caller, Principal, authenticate, require
 from server.engine.clock import utcnow
+from server.engine.errors import N_
 from server.models import Office, Role
 from server.stats import exports
 
@@ -24,7 +25,7 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics
 
 OFFICE = "<string(maxlength=32):office>"
 FORMAT = "<any(csv, xlsx):format>"
-MANAGERS = (Role.ADMIN, Role.MANAGER)
+ONLY_MANAGERS = N_("only managers see statistics")
 _TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -66,14 +67,8 @@ class RegionalQuery(StatsQuery):
     )
 
 
-def _manager(principal: Principal) -> None:
-    if principal.role not in MANAGERS:
-        abort(403, message=gettext("only managers see statistics"))
-
-
 def _office_scope(query: dict[str, Any], office: str) -> stats.Scope:
     found = office_or_404(office)
-    _manager(require(session(), found.id, Caller.STAFF))
     return stats.Scope(
         [stats.OfficeInScope(found.id, found.code, found.name_fa, found.name_en, found.timezone)],
         stats.DateRange(query["first"], query["last"]),
@@ -81,10 +76,7 @@ def _office_scope(query: dict[str, Any], office: str) -> stats.Scope:
 
 
 def _regional_scope(query: dict[str, Any]) -> stats.Scope:
-    principal = authenticate(session())
-    if principal.caller is not Caller.STAFF:
-        abort(403, message=gettext("this caller may not do this"))
-    _manager(principal)
+    principal = caller()
     chosen = select(Office).order_by(Office.code)
     if query["offices"] is not None:
         codes = {c.strip() for c in query["offices"].split(",") if c.strip()}
@@ -119,6 +111,7 @@ def _file(scope: stats.Scope, query: dict[str, Any], format: str) -> Response:
 
 @blp.route(f"/offices/{OFFICE}/stats")
 class OfficeStats(MethodView):
+    @blp.allow(MANAGERS, At.OFFICE, ONLY_MANAGERS)
     @blp.arguments(StatsQuery(), location="query")
     @blp.response(200, Report)
     def get(self, query: dict[str, Any], office: str) -> dict[str, Any]:
@@ -130,6 +123,7 @@ class OfficeStats(MethodView):
 
 @blp.route(f"/offices/{OFFICE}/stats.{FORMAT}")
 class OfficeStatsFile(MethodView):
+    @blp.allow(MANAGERS, At.OFFICE, ONLY_MANAGERS)
     @blp.arguments(StatsQuery(), location="query")
     @blp.response(200)
     def get(self, query: dict[str, Any], office: str, format: str) -> Response:
@@ -139,6 +133,7 @@ class OfficeStatsFile(MethodView):
 
 @blp.route("/stats")
 class RegionalStats(MethodView):
+    @blp.allow(MANAGERS, At.OWN_SCOPE, ONLY_MANAGERS)
     @blp.arguments(RegionalQuery(), location="query")
     @blp.response(200, Report)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
@@ -150,6 +145,7 @@ class RegionalStats(MethodView):
 
 @blp.route(f"/stats.{FORMAT}")
 class RegionalStatsFile(MethodView):
+    @blp.allow(MANAGERS, At.OWN_SCOPE, ONLY_MANAGERS)
     @blp.arguments(RegionalQuery(), location="query")
     @blp.response(200)
     def get(self, query: dict[str, Any], format: str) -> Response:

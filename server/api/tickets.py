@@ -10,6 +10,7 @@ from flask.views import MethodView
 
 from server import engine
 from server.api import present
+from server.api.access import STAFF, At, Who
 from server.api.blueprint import Blueprint
 from server.api.context import session, settings, ticket_actor
 from server.api.schemas import TicketOut, Transfer
@@ -18,6 +19,8 @@ from server.engine import Action, TicketFacts
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets")
 
 TICKET = "<id:ticket>"
+#: Staff of the ticket's office, and a device at the ticket's counter.
+AT_TICKET = STAFF | {Who.COUNTER}
 
 
 TicketCommand = Callable[..., TicketFacts]
@@ -29,6 +32,7 @@ def _action(action: Action) -> TicketCommand:
 
 def _command_view(command: TicketCommand, doc: str) -> type[MethodView]:
     class TicketAction(MethodView):
+        @blp.allow(AT_TICKET, At.TICKET)
         @blp.response(200, TicketOut)
         def post(self, ticket: int) -> dict[str, Any]:
             changed = command(session(), ticket, actor=ticket_actor(ticket))
@@ -62,6 +66,7 @@ for _path, _command, _doc in (
 
 @blp.route(f"/{TICKET}/transfer")
 class TransferTicket(MethodView):
+    @blp.allow(AT_TICKET, At.TICKET)
     @blp.arguments(Transfer())
     @blp.response(200, TicketOut)
     def post(self, body: dict[str, Any], ticket: int) -> dict[str, Any]:

@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from display.voice.announce import announcement
 from display.voice.web import clip_url
+from server.api.access import MANAGERS, STAFF, At, Who
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, session
-from server.auth import Caller, require
 from server.display_settings import DisplaySettings, broadcast, change, silent, values
 from server.display_settings import languages as spoken_languages
 from server.engine.clock import utcnow
-from server.models import Counter, Office, Role, Ticket, TicketStatus
+from server.engine.errors import N_
+from server.models import Counter, Office, Ticket, TicketStatus
 
 blp = Blueprint(
     "voice",
@@ -45,12 +46,12 @@ class AnnouncementOut(Schema):
 
 @blp.route(f"/{OFFICE}/tickets/<id:ticket>/announcement")
 class Announcement(MethodView):
+    @blp.allow(STAFF | {Who.DISPLAY}, At.OFFICE)
     @blp.response(200, AnnouncementOut)
     def get(self, office: str, ticket: int) -> dict[str, Any]:
         """What a wall display plays for a ticket called to a counter: a chime and a sentence
         in each of the office's languages, as clip URLs (none in quiet hours or voice off)."""
         found = office_or_404(office)
-        require(session(), found.id, Caller.STAFF, Caller.DISPLAY)
         row = (
             session()
             .execute(
@@ -89,22 +90,20 @@ class Announcement(MethodView):
 
 @blp.route(f"/{OFFICE}/display-settings")
 class Settings(MethodView):
+    @blp.allow(STAFF | {Who.DISPLAY}, At.OFFICE)
     @blp.response(200, DisplaySettings)
     def get(self, office: str) -> dict[str, Any]:
         """The office's wall display settings: voice, languages, volume, quiet hours, message."""
         found = office_or_404(office)
-        require(session(), found.id, Caller.STAFF, Caller.DISPLAY)
         return values(session().get(Office, found.id))
 
+    @blp.allow(MANAGERS, At.OFFICE, N_("only the office's manager may change its displays"))
     @blp.arguments(DisplaySettings())
     @blp.response(200, DisplaySettings)
     def patch(self, changes: dict[str, Any], office: str) -> dict[str, Any]:
         """Change some of the settings (the office's manager, or an administrator); every
         display of the office receives them at once as a ``settings`` event."""
         found = office_or_404(office)
-        principal = require(session(), found.id, Caller.STAFF)
-        if principal.role not in (Role.MANAGER, Role.ADMIN):
-            abort(403, message=gettext("only the office's manager may change its displays"))
         settings = session().get(Office, found.id)
         change(settings, changes)
         session().commit()

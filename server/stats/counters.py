@@ -5,7 +5,8 @@ Counters' state changes are events (``counter`` events: ``open``, ``open:takeove
 event starts a stretch that lasts until the counter's next event, clipped to the
 range; a stretch still running ends now. A counter is busy while it holds a ticket
 (called until finished) *and* is open: a pause in the middle of a service is pause,
-not service, and a parked ticket is not held while it waits to be resumed. Utilisation is busy ÷ open time; idle is open time not busy.
+not service, and a parked ticket is not held while it waits to be resumed.
+Utilisation is busy ÷ open time; idle is open time not busy.
 """
 
 from __future__ import annotations

@@ -90,7 +90,8 @@ def test_a_manager_gets_the_totals_by_their_contract_names(
 @pytest.mark.parametrize("who", ["clerk", "kiosk", "display", "other_clerk"])
 def test_clerks_and_devices_are_refused(client: FlaskClient, tokens: Tokens, who: str) -> None:
     response = client.get(STATS, headers=tokens.header(getattr(tokens, who)))
-    assert response.status_code == 403 and "error" in response.get_json()
+    assert response.status_code == 403
+    assert response.get_json()["error"]["message"] == "فقط مدیران آمار را می‌بینند"
 
 
 def test_a_manager_of_another_office_is_refused_and_an_administrator_is_not(
