@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Any
 
@@ -34,6 +35,7 @@ def create_app(
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     app.config["SECRET_KEY"] = _secret_key(app)
+    _refuse_unsafe_production(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.session_interface = _NoCookieSession()
@@ -75,10 +77,36 @@ class _NoCookieSession(SessionInterface):
         return None
 
 
+def _refuse_unsafe_production(app: Flask) -> None:
+    """Production starts only with what makes it safe; development needs none of it."""
+    if not app.config["PRODUCTION"]:
+        return
+    if os.environ.get("NOBAT_DEMO_PASSWORD"):
+        raise RuntimeError(
+            "NOBAT_DEMO_PASSWORD is for trying Nobat out: unset it in production"
+            " (demo users then get a generated password, printed once)"
+        )
+    if not app.config.get("PUBLIC_URL"):
+        raise RuntimeError(
+            "NOBAT_PUBLIC_URL must be set in production: the address on tickets' links"
+            " and QR codes (e.g. https://nobat.example.ir)"
+        )
+
+
+#: Keys that appear in examples and tests: never a production key, whatever their length.
+_KNOWN_KEYS = frozenset({"testing", "secret", "change-me", "changeme", "dev", "development"})
+
+
 def _secret_key(app: Flask) -> str:
     """The configured key; in development one generated once and kept in the instance folder."""
-    if app.config.get("SECRET_KEY"):
-        return app.config["SECRET_KEY"]
+    key = app.config.get("SECRET_KEY")
+    if key and app.config["PRODUCTION"] and (len(key) < 32 or key.lower() in _KNOWN_KEYS):
+        raise RuntimeError(
+            "NOBAT_SECRET_KEY is too weak for production: use at least 32 random characters"
+            " (e.g. openssl rand -base64 32)"
+        )
+    if key:
+        return key
     if app.config["PRODUCTION"]:
         raise RuntimeError("NOBAT_SECRET_KEY must be set in production")
     path = app.config["INSTANCE"] / "secret_key"

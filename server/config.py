@@ -24,6 +24,10 @@ class Config:
         "NOBAT_DATABASE_URL", f"sqlite:///{instance_dir() / 'nobat.sqlite3'}"
     )
     REDIS_URL = os.environ.get("NOBAT_REDIS_URL")
+    # The address citizens' phones open, for the links and QR codes on tickets (e.g.
+    # https://nobat.example.ir). Required in production: a request's Host header is the
+    # client's to choose, and a kiosk must not print a link to wherever it names.
+    PUBLIC_URL = os.environ.get("NOBAT_PUBLIC_URL")
     # How a served process holds its requests and sockets: "gevent" (greenlets, the
     # default) or "threading" (a thread each). See docs/decisions.md.
     ASYNC_MODE = os.environ.get("NOBAT_ASYNC_MODE", "gevent")

@@ -292,7 +292,7 @@ def print_pending(*_args: Any) -> dict[str, Any]:
         {
             "job": job.id,
             "ticket": printing_jobs.print_data(
-                db.session, job.ticket_id, _status_url(job.ticket_id), job.language
+                db.session, job.ticket_id, _status_url(job.ticket_id, job.language), job.language
             ),
             "expires_at": printing_jobs.deadline(job),
         }
@@ -332,9 +332,9 @@ def _agent_seen(token_id: int, at: datetime | None) -> None:
     db.session.commit()
 
 
-def _status_url(ticket_id: int) -> str:
+def _status_url(ticket_id: int, language: str) -> str:
     token = db.session.scalar(select(Ticket.public_token).where(Ticket.id == ticket_id))
-    return f"{request.url_root}t/{token}"
+    return present.status_url(token, language)
 
 
 @socketio.on("snapshot")

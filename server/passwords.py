@@ -20,6 +20,11 @@ def hash_password(password: str) -> str:
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
 
 
+def needs_rehash(stored: str) -> bool:
+    """Whether ``stored`` was made with other parameters than today's (rehash at sign-in)."""
+    return not stored.startswith(f"scrypt${_N}${_R}${_P}$")
+
+
 def check_password(stored: str, password: str) -> bool:
     """True when ``password`` matches ``stored``; False for any malformed hash."""
     try:

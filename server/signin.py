@@ -23,7 +23,7 @@ from server.auth import signed_in
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import Role, User
-from server.passwords import DUMMY_HASH, check_password
+from server.passwords import DUMMY_HASH, check_password, hash_password, needs_rehash
 from server.persian import persian_digits
 from server.staff_sessions import StaffUser
 
@@ -126,7 +126,12 @@ def _user(name: str, password: str) -> User | None:
     """The active user with this name and password, in the same time whatever is wrong."""
     user = db.session.scalar(select(User).where(User.username == name)) if name else None
     matches = check_password(user.password_hash if user is not None else DUMMY_HASH, password)
-    return user if user is not None and matches and user.active else None
+    if user is None or not matches or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        # The password is at hand only now: keep it under today's parameters.
+        user.password_hash = hash_password(password)
+    return user
 
 
 def _throttled(target: str | None, name: str, waiting: timedelta) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from server.engine.clock import zone
 from server.engine.counter_view import CounterView
@@ -28,8 +28,13 @@ def _eta(estimate: Estimate | None) -> dict[str, Any]:
 
 
 def status_url(public_token: str, language: str) -> str:
-    """The ticket's own page (its QR code), in the language it was issued in."""
-    return f"{request.url_root}t/{public_token}" + ("?lang=en" if language == "en" else "")
+    """The ticket's own page (its QR code), in the language it was issued in.
+
+    At the configured public address; without one (development, one office's own
+    machine) at the address the server was reached at.
+    """
+    root = current_app.config.get("PUBLIC_URL") or request.url_root
+    return f"{root.rstrip('/')}/t/{public_token}" + ("?lang=en" if language == "en" else "")
 
 
 def ticket(issued: Issued) -> dict[str, Any]:

@@ -104,10 +104,23 @@ def table(result: dict[str, Any], by: str | None, english: bool) -> list[list[An
     return rows
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet program.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    """A cell as data, never a formula: names come from the data (an office, a service, a
+    clerk), and a name starting ``=`` would run in the manager's spreadsheet. Numbers
+    stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def as_csv(rows: list[list[Any]]) -> bytes:
     """UTF-8 with a byte-order mark, so that spreadsheet programs read the Persian."""
     out = io.StringIO()
-    csv.writer(out).writerows([["" if v is None else v for v in row] for row in rows])
+    csv.writer(out).writerows([["" if v is None else as_text(v) for v in row] for row in rows])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -118,7 +131,7 @@ def as_xlsx(rows: list[list[Any]], english: bool) -> bytes:
     sheet.title = "Statistics" if english else "آمار"
     sheet.sheet_view.rightToLeft = not english
     for row in rows:
-        sheet.append(row)
+        sheet.append([as_text(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -135,6 +135,25 @@ def test_each_ticket_has_its_own_status_link(client: FlaskClient, tokens: Tokens
     assert all(STATUS_URL.match(link) for link in links)
 
 
+def test_the_status_link_is_at_the_public_address_whatever_host_the_request_names(
+    app: Flask, client: FlaskClient, tokens: Tokens
+):
+    app.config["PUBLIC_URL"] = "https://nobat.example.ir/"
+    try:
+        response = send(
+            client,
+            "POST",
+            "/offices/amol/tickets",
+            tokens.kiosk,
+            json={"service": "civil"},
+            headers={"Host": "evil.example"},
+        )
+    finally:
+        app.config["PUBLIC_URL"] = None
+    link = response.get_json()["status_url"]
+    assert re.fullmatch(r"https://nobat\.example\.ir/t/[\w-]+", link), link
+
+
 def test_a_clerk_calls_recalls_starts_and_completes_a_ticket(
     client: FlaskClient, tokens: Tokens, counters: dict[int, int]
 ):

@@ -20,7 +20,11 @@ from ruamel.yaml import YAML
 from tests.deploy import helpers
 
 APP_PORT = 5000
-ENV = {"NOBAT_SECRET_KEY": "s3cret-key-for-the-test", "NOBAT_DB_PASSWORD": "0123abcd"}
+ENV = {
+    "NOBAT_SECRET_KEY": "s3cret-key-for-the-test",
+    "NOBAT_DB_PASSWORD": "0123abcd",
+    "NOBAT_PUBLIC_URL": "https://nobat.example.ir",
+}
 
 
 def load() -> dict[str, Any]:

@@ -101,7 +101,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             NOBAT_INSTANCE=str(folder / "instance"),
             NOBAT_ASYNC_MODE="gevent",
             NOBAT_LOG_LEVEL="warning",
-            NOBAT_DEMO_PASSWORD=secrets.token_urlsafe(12),
+            NOBAT_PUBLIC_URL="https://nobat.example.ir",
         )
         nobat = str(helpers.VENV_BIN / "nobat")
         helpers.run([nobat, "db", "upgrade"], env)

@@ -50,6 +50,42 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         create_app(Production)
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "complaint"),
+    [
+        ("SECRET_KEY", "s3cret", "too weak"),
+        ("SECRET_KEY", "change-me", "too weak"),
+        ("PUBLIC_URL", None, "NOBAT_PUBLIC_URL must be set"),
+    ],
+)
+def test_production_refuses_a_weak_key_and_a_missing_public_address(
+    tmp_path, setting, value, complaint
+):
+    class Production(Config):
+        INSTANCE = tmp_path
+        PRODUCTION = True
+        SECRET_KEY = "k" * 43
+        PUBLIC_URL = "https://nobat.example.ir"
+
+    setattr(Production, setting, value)
+    with pytest.raises(RuntimeError, match=complaint):
+        create_app(Production)
+
+
+def test_production_refuses_a_chosen_demo_password(tmp_path, monkeypatch):
+    class Production(Config):
+        INSTANCE = tmp_path
+        PRODUCTION = True
+        SECRET_KEY = "k" * 43
+        PUBLIC_URL = "https://nobat.example.ir"
+
+    monkeypatch.setenv("NOBAT_DEMO_PASSWORD", "demo")
+    with pytest.raises(RuntimeError, match="NOBAT_DEMO_PASSWORD"):
+        create_app(Production)
+    monkeypatch.delenv("NOBAT_DEMO_PASSWORD")
+    create_app(Production)
+
+
 def test_creating_the_app_neither_migrates_nor_touches_the_database(tmp_path):
     database = tmp_path / "untouched.db"
     create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})

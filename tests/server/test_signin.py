@@ -6,6 +6,7 @@ Everyone's password is ``secret``.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from server.database import Base
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import StaffSession, User
-from server.passwords import DUMMY_HASH
+from server.passwords import DUMMY_HASH, check_password
 from tests.conftest import Tokens, close, people
 from tests.sign_in import (
     cookie_attributes,
@@ -42,6 +43,21 @@ def test_a_clerk_signs_in_and_lands_on_the_counter_page_of_their_office(client, 
     assert response.status_code == 303
     assert response.headers["Location"] == "/counter/amol"
     assert client.get(SERVICES).status_code == 200
+
+
+def test_a_password_hashed_with_older_parameters_is_rehashed_when_its_owner_signs_in(
+    app, client, tokens
+):
+    salt = "ab" * 16
+    old = hashlib.scrypt(b"secret", salt=bytes.fromhex(salt), n=2**12, r=8, p=1, dklen=32)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "clerk1"))
+        user.password_hash = f"scrypt${2**12}$8$1${salt}${old.hex()}"
+        db.session.commit()
+    assert sign_in(client, "clerk1").status_code == 303
+    with app.app_context():
+        stored = db.session.scalar(select(User.password_hash).where(User.username == "clerk1"))
+    assert stored.startswith(f"scrypt${2**14}$8$1$") and check_password(stored, "secret")
 
 
 def test_a_manager_lands_on_their_office_dashboard(client, tokens):

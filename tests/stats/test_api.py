@@ -18,7 +18,7 @@ from server import stats
 from server.api.context import reading
 from server.cli import main
 from server.extensions import db
-from server.models import ManagerOffice, Office, Role, TicketStatus, User
+from server.models import ManagerOffice, Office, Role, Service, TicketStatus, User
 from tests import builders
 from tests.conftest import Tokens
 from tests.stats.history import ticket
@@ -180,6 +180,25 @@ def test_csv_and_xlsx_hold_the_api_numbers(
     assert values[2][:2] == ("1403/12/30", "2025-03-20")
     assert values[2][wait_mean] == day["wait"]["mean"]
     assert values[2][values[0].index("Wait p90 (s)")] == day["wait"]["p90"] == 258
+
+
+def test_names_starting_like_a_formula_are_exported_as_text(
+    app: Flask, client: FlaskClient, tokens: Tokens, history: None
+) -> None:
+    formula = '=HYPERLINK("http://evil.example","x")'
+    with app.app_context():
+        civil = db.session.scalar(select(Service).where(Service.code == "civil"))
+        civil.name_fa = civil.name_en = formula
+        db.session.commit()
+    header = tokens.header(tokens.manager)
+    query = "&by=service&lang=en"
+    text = client.get(STATS.replace("/stats?", "/stats.csv?") + query, headers=header)
+    cells = [c for row in csv.reader(io.StringIO(text.data.decode("utf-8-sig"))) for c in row]
+    assert "'" + formula in cells and formula not in cells
+    book = client.get(STATS.replace("/stats?", "/stats.xlsx?") + query, headers=header)
+    sheet = openpyxl.load_workbook(io.BytesIO(book.data)).active
+    named = [c for row in sheet.iter_rows() for c in row if c.value == "'" + formula]
+    assert named and all(c.data_type == "s" for c in named)
 
 
 def test_user_add_gives_a_manager_a_region(app: Flask, tokens: Tokens) -> None:
