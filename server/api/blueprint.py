@@ -24,6 +24,11 @@ class JsonParser(FlaskParser):
 
     def _raw_load_json(self, req: Request) -> Any:
         body = req.get_data(cache=True)
+        limit = req.max_content_length
+        if req.content_length is None and limit is not None and len(body) >= limit:
+            # A chunked body has no length to refuse up front: its reading stops at the
+            # limit, and what was read would be refused as cut-off JSON (400), not as 413.
+            abort(413, message=gettext("the request body is too large"))
         if body and not is_json_request(req):
             abort(415, message=gettext("send the body as application/json"))
         try:

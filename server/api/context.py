@@ -11,6 +11,7 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server.api.errors import echoed
 from server.auth import Caller, Principal, authenticate
 from server.engine.errors import N_, DomainError
 from server.engine.events import Actor
@@ -49,7 +50,7 @@ def settings() -> EngineSettings:
 def office_or_404(code: str) -> OfficeFacts:
     office = office_by_code(session(), code)
     if office is None:
-        abort(404, message=gettext("no office %(code)s", code=code))
+        abort(404, message=gettext("no office %(code)s", code=echoed(code)))
     return office
 
 

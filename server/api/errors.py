@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -58,10 +59,25 @@ def error_response(
     return jsonify(error=body), status
 
 
+#: Characters of echoed input shown as escapes: controls (NUL…) and the bidi embeddings,
+#: overrides and isolates, which would reorder the text of the message around them.
+_UNSHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Echoed input longer than this is cut.
+ECHO_LIMIT = 64
+
+
+def echoed(value: str) -> str:
+    """Input quoted safely in an error: invisible and reordering characters as escapes
+    (``\\u202e``), lone surrogates replaced, cut at ``ECHO_LIMIT`` characters."""
+    cut = value[:ECHO_LIMIT] + ("…" if len(value) > ECHO_LIMIT else "")
+    shown = _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", cut)
+    return shown.encode("utf-8", "replace").decode("utf-8")
+
+
 def _printable(value: Any) -> Any:
-    """Echoed input with unencodable characters (lone surrogates) replaced, so it can be sent."""
+    """Echoed input (in details: field names, values) as :func:`echoed` shows it."""
     if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
+        return echoed(value)
     if isinstance(value, dict):
         return {_printable(k): _printable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -151,7 +167,7 @@ def _word(value: Any) -> Any:
             Action.CANCEL: pgettext("ticket action", "cancel"),
             Action.EXPIRE: pgettext("ticket action", "expire"),
         }[value]
-    return value
+    return echoed(value) if isinstance(value, str) else value
 
 
 def _database_unavailable(error: OperationalError) -> tuple[Response, int]:

@@ -68,6 +68,8 @@ def _idempotency_key(description: str) -> fields.String:
     return fields.String(
         data_key="Idempotency-Key",
         load_default=None,
+        # A header is absent or a string: never null, as the OpenAPI document then says.
+        allow_none=False,
         validate=[validate.Length(min=8, max=64), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
         metadata={"description": description},
     )

@@ -15,6 +15,7 @@ from server import stats
 from server.api.access import MANAGERS, At, caller
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, reading, session
+from server.api.errors import echoed
 from server.api.stats_schemas import Report
 from server.engine.clock import utcnow
 from server.engine.errors import N_
@@ -86,7 +87,7 @@ def _regional_scope(query: dict[str, Any]) -> stats.Scope:
     found = list(session().scalars(chosen))
     if query["offices"] is not None and len(found) != len(codes):
         missing = sorted(codes - {o.code for o in found})
-        abort(404, message=gettext("no office %(code)s", code=", ".join(missing)))
+        abort(404, message=gettext("no office %(code)s", code=echoed(", ".join(missing))))
     if not all(principal.belongs_to(o.id) for o in found):
         abort(403, message=gettext("this caller belongs to another office"))
     return stats.Scope(

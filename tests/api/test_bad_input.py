@@ -5,6 +5,7 @@ Every request here is refused, so they all share one ``world`` per database.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import quote
 
@@ -405,3 +406,35 @@ def test_an_unknown_field_with_an_unencodable_name_is_invalid(world: World, path
     data = '{"service": "nope", "\\udcff": 1}'
     response = post_body(world, path, **raw(data))
     assert_error(response, 422, "invalid")
+
+
+def test_a_chunked_body_over_the_limit_is_too_large(world: World):
+    """No Content-Length to refuse up front: the limit holds as the body is read."""
+    padded = ('{"service": "civil", "pad": "' + "x" * LIMIT + '"}').encode()
+    response = send(
+        world.client,
+        "POST",
+        "/offices/amol/tickets",
+        world.tokens.kiosk,
+        input_stream=io.BytesIO(padded),
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        # What a WSGI server that decodes chunked bodies says (gunicorn does).
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert_error(response, 413, "too_large")
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"), [("\u202eloma", "\\u202eloma"), ("am\x00ol", "am\\u0000ol")]
+)
+def test_input_echoed_in_an_error_is_quoted_safely(world: World, code: str, shown: str):
+    response = send(world.client, "GET", f"/offices/{quote(code)}/services", world.tokens.admin)
+    message = assert_error(response, 404, "not_found")["message"]
+    assert shown in message and code not in message
+
+
+def test_long_input_echoed_in_an_error_is_cut(world: World):
+    codes = ",".join(f"nowhere{n}" for n in range(40))
+    query = f"/stats?from=2025-03-20&to=2025-03-20&offices={codes}"
+    message = assert_error(send(world.client, "GET", query, world.tokens.admin), 404, "not_found")
+    assert "nowhere13, …" in message["message"] and "nowhere39" not in message["message"]
