@@ -15,7 +15,7 @@ from counter import web as counter_web
 from kiosk import web as kiosk_web
 from manager import web as manager_web
 from server import api as api_package
-from server import live, printing, signin, web
+from server import live, printing, security_headers, signin, web
 from server.config import Config
 from server.engine.events import Publisher
 from server.engine.settings import EngineSettings
@@ -49,6 +49,7 @@ def create_app(
         priority_bound=app.config["NOBAT_PRIORITY_BOUND"],
         default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],
     )
+    security_headers.init_app(app)
     web.init_app(app)
     signin.init_app(app)
     display.init_app(app)

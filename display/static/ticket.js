@@ -19,7 +19,7 @@ const digits = (value) => (lang === "fa" ? persianDigits(value) : String(value))
 const byId = (id) => document.getElementById(id);
 const title = document.title;
 
-let status = JSON.parse(byId("ticket-status").textContent);
+let status = JSON.parse(root.dataset.initial);
 // A call already on the screen when the page opened is not announced again.
 let alerted = callKey(status);
 let lastAsked = 0;

@@ -150,13 +150,15 @@ def test_a_citizen_goes_from_the_kiosk_to_the_counter_the_wall_and_their_phone(o
     expect(called).to_be_visible(timeout=LIVE_MS)
     expect(called).to_contain_text("باجه ۱")
     spoken = clips_of(office, ticket["id"])
-    wall.wait_for_function(f"window.heard.filter(e => e[0] === 'ended').length >= {len(spoken)}")
+    wall.wait_for_function(
+        f"() => window.heard.filter(e => e[0] === 'ended').length >= {len(spoken)}"
+    )
     assert played_in_order_without_overlap(heard(wall)) == spoken
 
     clerk.keyboard.press("r")  # a recall is shown and said again
     expect(phone.locator("#recalled")).to_be_visible(timeout=LIVE_MS)
     wall.wait_for_function(
-        f"window.heard.filter(e => e[0] === 'ended').length >= {2 * len(spoken)}"
+        f"() => window.heard.filter(e => e[0] === 'ended').length >= {2 * len(spoken)}"
     )
     assert played_in_order_without_overlap(heard(wall)) == spoken * 2
 
@@ -203,7 +205,7 @@ def test_a_burst_of_ten_calls_is_spoken_in_order_without_overlap(office, chromiu
         order.append(number)
     expected = [clip for number in order for clip in clips_of(office, tickets[number])]
     wall.wait_for_function(
-        f"window.heard.filter(e => e[0] === 'ended').length >= {len(expected)}", timeout=30000
+        f"() => window.heard.filter(e => e[0] === 'ended').length >= {len(expected)}", timeout=30000
     )
     assert played_in_order_without_overlap(heard(wall)) == expected
     wall.context.close()
@@ -220,7 +222,7 @@ def test_a_call_already_served_when_its_turn_comes_is_not_said(office, chromium)
     assert office.call(1)["id"] == second["id"]  # ...and done before its turn
     expected = clips_of(office, long["id"]) + clips_of(office, second["id"])
     wall.wait_for_function(
-        f"window.heard.filter(e => e[0] === 'ended').length >= {len(expected)}", timeout=30000
+        f"() => window.heard.filter(e => e[0] === 'ended').length >= {len(expected)}", timeout=30000
     )
     wall.wait_for_timeout(300)
     assert played_in_order_without_overlap(heard(wall)) == expected
@@ -260,7 +262,7 @@ def test_a_display_whose_browser_blocks_sound_offers_to_turn_it_on_and_remembers
     open_counter(office, 1)
     ticket = office.issue()
     office.call(1)
-    wall.wait_for_function("window.heard.some(e => e[0] === 'play')")
+    wall.wait_for_function("() => window.heard.some(e => e[0] === 'play')")
     assert heard(wall)[0][1] == clips_of(office, ticket["id"])[0]
     wall.context.close()
 

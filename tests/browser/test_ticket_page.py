@@ -98,15 +98,15 @@ def test_a_call_alerts_with_the_counter_within_a_second_and_a_recall_alerts_agai
     assert time.monotonic() - started < LIVE_MS / 1000 + 0.5  # the API round trip too
     expect(called).to_have_class("state called alert alerting")
     assert phone.evaluate("__vibrations.length") == 1
-    phone.wait_for_function("__tones >= 3")
+    phone.wait_for_function("() => __tones >= 3")
     expect(phone.locator("#recalled")).to_be_hidden()
-    phone.wait_for_function("document.getAnimations().length === 0")
+    phone.wait_for_function("() => document.getAnimations().length === 0")
     screenshot(phone, "ticket-fa-called")
 
     office.act(mine, "recall")
-    phone.wait_for_function("__vibrations.length === 2", timeout=LIVE_MS)
+    phone.wait_for_function("() => __vibrations.length === 2", timeout=LIVE_MS)
     expect(phone.locator("#recalled")).to_be_visible()
-    phone.wait_for_function("__tones >= 6")
+    phone.wait_for_function("() => __tones >= 6")
 
 
 def test_a_reload_of_a_called_page_does_not_alert_again(office, phone):
@@ -133,7 +133,7 @@ def test_the_english_page_is_english_with_the_english_counter_name(office, phone
     called = phone.locator('[data-when="called"]')
     expect(called).to_contain_text("It is your turn", timeout=LIVE_MS)
     expect(called.locator(".counter-name")).to_have_text("Counter 1")
-    phone.wait_for_function("document.getAnimations().length === 0")
+    phone.wait_for_function("() => document.getAnimations().length === 0")
     screenshot(phone, "ticket-en-called")
 
 
