@@ -7,10 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from server.auth import signed_in
 from server.extensions import db
-from server.models import Office, PrintJob, Ticket
+from server.models import ManagerOffice, Office, PrintJob, Role, Ticket
 from server.persian import jalali, persian_digits
 
 bp = Blueprint("web", __name__)
@@ -25,9 +26,18 @@ ASSET_PACKAGES = {
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """A plain start page linking to what this server offers."""
-    offices = db.session.scalars(select(Office).order_by(Office.code)).all()
-    return render_template("index.html", offices=offices)
+    """A plain start page: to anyone, the way to sign in; to signed-in staff, the pages
+    of their offices and how to set up their screens. A public screen shows no list of
+    offices and no API paths."""
+    staff = signed_in(db.session)
+    offices: list[Office] = []
+    if staff is not None:
+        chosen = select(Office).order_by(Office.code)
+        if staff.role is not Role.ADMIN:
+            region = select(ManagerOffice.office_id).where(ManagerOffice.user_id == staff.user_id)
+            chosen = chosen.where(or_(Office.id == staff.office_id, Office.id.in_(region)))
+        offices = list(db.session.scalars(chosen))
+    return render_template("index.html", offices=offices, staff=staff)
 
 
 @bp.get("/favicon.ico")

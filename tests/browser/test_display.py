@@ -112,7 +112,8 @@ def test_a_refused_display_says_so_explains_the_setup_and_forgets_the_token(boar
     page.goto(f"{board.url}/display/amol?token=nbt_garbage")
     expect(page.locator("#setup-refused")).to_have_text("توکن این نمایشگر پذیرفته نشد.")
     expect(page.locator("#setup")).to_be_visible()
-    expect(page.locator("#setup")).to_contain_text("nobat token create --device display")
+    expect(page.locator("#setup")).to_contain_text("از کارکنان دفتر بخواهید")
+    expect(page.locator("#setup")).not_to_contain_text("nobat")  # no set-up help for citizens
     expect(page.locator("#banner")).to_be_hidden()  # nothing is being retried
     assert page.evaluate("localStorage.getItem('nobat.display.amol')") is None
 

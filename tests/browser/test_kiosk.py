@@ -525,11 +525,12 @@ def test_a_closed_office_says_so(kiosk, page):
         kiosk.sql("UPDATE services SET active = 1 WHERE code != 'landline'")
 
 
-def test_a_kiosk_without_a_token_explains_how_to_set_it_up(kiosk, page):
+def test_a_kiosk_without_a_token_sends_citizens_to_the_staff(kiosk, page):
     page.goto(f"{kiosk.server.url}/kiosk/amol")
     setup = page.locator("#screen-setup")
     expect(setup).to_be_visible()
-    expect(setup).to_contain_text("nobat token create --device kiosk --office amol")
+    expect(setup).to_contain_text("از کارکنان دفتر بخواهید")
+    expect(setup).not_to_contain_text("nobat")  # set-up help is for signed-in staff
     expect(page.locator("#priority-bar")).to_be_hidden()
 
     page.goto(f"{kiosk.server.url}/kiosk/amol?token=nbt_not_a_token")
