@@ -44,8 +44,10 @@ raised in one reaches the sockets held by another.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,6 +62,7 @@ from display import ticket_status
 from server import printing as printing_jobs
 from server import staff_sessions
 from server.api import present
+from server.api.access import Who
 from server.api.schemas import QueueOut
 from server.auth import Caller, Principal, principal_for, session_principal
 from server.engine import LiveEvent, snapshot
@@ -271,22 +274,64 @@ def disconnect(*_reason: Any) -> None:
         _agent_seen(client.principal.token_id, None)
 
 
-@socketio.on("agent_alive")
+#: A kiosk's print agent: a kiosk's socket connected with ``agent: true``.
+AGENT = "agent"
+#: A citizen's ticket page, connected with its ticket's link.
+TICKET_PAGE = "ticket page"
+#: Every kind of socket: staff roles and devices as the API names them, agents, pages.
+EVERY_SOCKET = frozenset({*(w.value for w in Who), AGENT, TICKET_PAGE})
+#: Who may send each event, as declared below (the authorisation matrix reads it).
+EVENTS: dict[str, frozenset[str]] = {}
+
+
+def _on(
+    event: str, who: Iterable[str], refusal: str
+) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Handle ``event`` from the sockets ``who`` names; others are answered ``refusal``.
+
+    The socket-side twin of ``@blp.allow``: the declaration is the check, one per event.
+    """
+    admitted = frozenset(who)
+    EVENTS[event] = admitted
+
+    def decorate(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(handler)
+        def checked(*args: Any) -> dict[str, Any]:
+            kind = _socket_kind()
+            if kind is None:
+                return _error("unauthorized", "connect with a token first")
+            if kind not in admitted:
+                return _error("forbidden", refusal)
+            return handler(*args)
+
+        socketio.on(event)(checked)
+        return checked
+
+    return decorate
+
+
+def _socket_kind() -> str | None:
+    """What this socket is (None: not connected as anything)."""
+    if request.sid in _ticket_pages:
+        return TICKET_PAGE
+    client = _clients.get(request.sid)
+    if client is None:
+        return None
+    return AGENT if client.agent else Who.of(client.principal).value
+
+
+@_on("agent_alive", {AGENT}, "only a print agent sends heartbeats")
 def agent_alive(*_args: Any) -> dict[str, Any]:
     """A print agent's heartbeat (every few seconds)."""
-    client = _clients.get(request.sid)
-    if client is None or not client.agent:
-        return _error("forbidden", "only a print agent sends heartbeats")
+    client = _clients[request.sid]
     _agent_seen(client.principal.token_id, utcnow())
     return {"ok": True}
 
 
-@socketio.on("print_pending")
+@_on("print_pending", {AGENT}, "only a print agent asks for print jobs")
 def print_pending(*_args: Any) -> dict[str, Any]:
     """A print agent that (re)connects asks for the jobs still worth printing."""
-    client = _clients.get(request.sid)
-    if client is None or not client.agent:
-        return _error("forbidden", "only a print agent asks for print jobs")
+    client = _clients[request.sid]
     jobs, stale = printing_jobs.pending_for(db.session, client.principal.token_id)
     answer = [
         {
@@ -304,12 +349,10 @@ def print_pending(*_args: Any) -> dict[str, Any]:
     return {"jobs": answer}
 
 
-@socketio.on("print_result")
+@_on("print_result", {AGENT}, "only a print agent reports print results")
 def print_result(data: Any = None) -> dict[str, Any]:
     """A print agent reports a job printed or failed (with the printer's reason)."""
-    client = _clients.get(request.sid)
-    if client is None or not client.agent:
-        return _error("forbidden", "only a print agent reports print results")
+    client = _clients[request.sid]
     if not isinstance(data, dict) or not isinstance(data.get("job"), int):
         return _error("invalid", "expected {job: id, state: printed|failed, reason, message}")
     states = {"printed": PrintState.PRINTED, "failed": PrintState.FAILED, "stale": PrintState.STALE}
@@ -337,7 +380,7 @@ def _status_url(ticket_id: int, language: str) -> str:
     return present.status_url(token, language)
 
 
-@socketio.on("snapshot")
+@_on("snapshot", EVERY_SOCKET, "")
 def send_snapshot(*_args: Any) -> dict[str, Any]:
     """A client that saw a gap or came back asks for the board again (answered by ack).
 
@@ -346,27 +389,19 @@ def send_snapshot(*_args: Any) -> dict[str, Any]:
     page = _ticket_pages.get(request.sid)
     if page is not None:
         return _status_of(page)
-    client = _clients.get(request.sid)
-    if client is None:
-        return _error("unauthorized", "connect with a token first")
-    return board(client.office_id)
+    return board(_clients[request.sid].office_id)
 
 
-@socketio.on("status")
+@_on("status", {TICKET_PAGE}, "only a ticket page asks for a ticket's status")
 def send_status(*_args: Any) -> dict[str, Any]:
     """A ticket page asks for its own ticket's status again (after a nudge); answered by ack."""
-    page = _ticket_pages.get(request.sid)
-    if page is None:
-        return _error("forbidden", "only a ticket page asks for a ticket's status")
-    return _status_of(page)
+    return _status_of(_ticket_pages[request.sid])
 
 
-@socketio.on("join")
+@_on("join", EVERY_SOCKET - {TICKET_PAGE}, "a ticket page joins no other room")
 def join(data: Any = None) -> dict[str, Any]:
-    """Join a counter or kiosk room of the client's own office."""
-    client = _clients.get(request.sid)
-    if client is None:
-        return _error("unauthorized", "connect with a token first")
+    """Join a counter or kiosk room of the client's own office (or the device's own)."""
+    client = _clients[request.sid]
     room = data.get("room") if isinstance(data, dict) else None
     match = _ROOM.match(room) if isinstance(room, str) else None
     if match is None:

@@ -1,5 +1,6 @@
-"""The authorisation matrix, generated from the routes: every operation × every caller ×
-its own office, another office and no credential.
+"""The authorisation matrix, generated from the routes and the socket events: every
+operation × every caller × its own office, another office and no credential; every
+event × every kind of socket.
 
 Each operation's ``@blp.allow`` declaration says who it admits; this walks the app's
 URL map, so an operation added without a declaration fails here. Refusals are exact
@@ -28,7 +29,8 @@ from server.auth import create_token, hash_token
 from server.config import TestingConfig
 from server.engine.clock import utcnow
 from server.extensions import db
-from server.models import ApiToken, Counter, Office, PrintJob, TokenKind
+from server.live import AGENT, EVENTS, EVERY_SOCKET, TICKET_PAGE, socketio
+from server.models import ApiToken, Counter, Office, PrintJob, Ticket, TokenKind
 from tests.api.conftest import _new_app
 from tests.api.helpers import call_next, command, counter_ids, issue, send
 from tests.conftest import close, people
@@ -218,3 +220,40 @@ def test_the_matrix(matrix: Matrix, operation: Operation, who: Who | None, place
         # The places keep the view's own rules true too: the kiosk's own job, the device's
         # own counter and a ticket called there.
         assert response.status_code not in (401, 403), response.get_data(as_text=True)
+
+
+# --- Socket.IO events ----------------------------------------------------------------
+
+
+def _socket(matrix: Matrix, kind: str) -> Any:
+    """A connected test socket of ``kind``: a staff role or device, a print agent, or a
+    citizen's ticket page."""
+    if kind == TICKET_PAGE:
+        with matrix.app.app_context():
+            link = db.session.get(Ticket, matrix.places["own"].ticket).public_token
+        auth: dict[str, Any] = {"ticket": link}
+    elif kind == AGENT:
+        auth = {"token": matrix.callers[Who.KIOSK], "agent": True}
+    else:
+        # An administrator belongs to no office: it names the one it watches.
+        auth = {"token": matrix.callers[Who(kind)], "office": "amol"}
+    client = socketio.test_client(matrix.app, auth=auth)
+    assert client.is_connected(), kind
+    return client
+
+
+def test_every_socket_event_declares_who_may_send_it() -> None:
+    handled = set(socketio.server.handlers["/"]) - {"connect", "disconnect"}
+    assert handled == set(EVENTS)
+
+
+@pytest.mark.parametrize("event", sorted(EVENTS))
+@pytest.mark.parametrize("kind", sorted(EVERY_SOCKET))
+def test_the_socket_matrix(matrix: Matrix, event: str, kind: str) -> None:
+    client = _socket(matrix, kind)
+    try:
+        answer = client.emit(event, callback=True)
+    finally:
+        client.disconnect()
+    refused = isinstance(answer, dict) and answer.get("error", {}).get("code") == "forbidden"
+    assert refused is (kind not in EVENTS[event]), answer

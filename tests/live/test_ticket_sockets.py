@@ -130,7 +130,7 @@ def test_a_ticket_page_never_gets_the_board_nor_office_rooms(app, office, tokens
     assert set(answer) == PAYLOAD_KEYS and answer["number"] == "B-001"
     assert client.emit("status", callback=True) == answer
     refused = client.emit("join", {"room": f"counter:{office.counters[0]}"}, callback=True)
-    assert refused["error"]["code"] == "unauthorized"
+    assert refused["error"]["code"] == "forbidden"
     for name in ("agent_alive", "print_pending"):
         assert client.emit(name, callback=True)["error"]["code"] in ("unauthorized", "forbidden")
     # A ticket link does not make an office socket ask for a ticket's status.
