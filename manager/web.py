@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, render_template
+from datetime import timedelta
+
+from flask import Blueprint, Flask, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_smorest import abort
+from marshmallow import ValidationError
 from sqlalchemy import select
 
+from server import audit
+from server.api.audit import AuditQuery, window
 from server.auth import managed_offices, require_signed_in
+from server.engine.clock import zone
 from server.engine.facts import office_by_code
 from server.extensions import db
 from server.models import Office, Role
@@ -44,6 +50,43 @@ def region_page() -> ResponseReturnValue:
         abort(403, message=gettext("This dashboard is for the managers of the office."))
     offices = db.session.scalars(select(Office).where(Office.id.in_(ids)).order_by(Office.code))
     return _page("manager/region.html", offices=list(offices), user=user)
+
+
+@bp.get("/manager/<string(maxlength=32):office>/audit")
+def audit_page(office: str) -> ResponseReturnValue:
+    """Who changed what in the office's set-up, filtered by dates, action and who."""
+    user = require_signed_in(db.session)
+    found = office_by_code(db.session, office)
+    if found is None:
+        abort(404)
+    if found.id not in _overseen(user):
+        abort(403, message=gettext("This dashboard is for the managers of the office."))
+    try:
+        asked = AuditQuery().load(request.args)
+    except ValidationError:
+        asked = AuditQuery().load({})
+    start, end = window(found.timezone, asked["first"], asked["last"])
+    local = zone(found.timezone)
+    entries = audit.entries(
+        db.session, found.id, start, end, action=asked["action"], actor=asked["actor"]
+    )
+    return _page(
+        "manager/audit.html",
+        office=found,
+        user=user,
+        entries=entries,
+        zone=local,
+        first=start.astimezone(local).date(),
+        last=(end - timedelta(seconds=1)).astimezone(local).date(),
+        action=asked["action"],
+        actor=asked["actor"],
+        actions=_action_names(),
+    )
+
+
+def _action_names() -> dict[str, str]:
+    """Each audited action as the page names it."""
+    return {"display_settings.change": gettext("Wall display settings changed")}
 
 
 def _overseen(user: StaffUser) -> set[int]:

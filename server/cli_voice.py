@@ -12,7 +12,9 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from display.voice import synth
+from server import audit
 from server.display_settings import DisplaySettings, broadcast, change, display_settings
+from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import Office
 
@@ -99,7 +101,7 @@ def _update(code: str, asked: dict[str, Any]) -> None:
             changes = DisplaySettings().load(asked)
         except ValidationError as error:
             raise click.ClickException(_problems(error.normalized_messages())) from None
-        change(office, changes)
+        change(db.session, office, changes, audit.COMMAND_LINE, utcnow())
         db.session.commit()
         broadcast(office)
     click.echo(json.dumps(display_settings(office), ensure_ascii=False, indent=2))

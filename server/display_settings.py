@@ -9,8 +9,10 @@ from datetime import datetime, time
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy.orm import Session
 
 from display.voice.vocabulary import LANGUAGES
+from server import audit
 from server.api.schemas import StrictBoolean
 from server.engine.clock import zone
 from server.live import office_room, socketio
@@ -103,8 +105,27 @@ def languages(office: Office) -> list[str]:
     return [code for code in office.voice_languages.split(",") if code in LANGUAGES]
 
 
-def change(office: Office, changes: dict[str, Any]) -> None:
-    """Apply validated ``changes`` (``DisplaySettings().load``) to the office; not committed."""
+def change(
+    session: Session, office: Office, changes: dict[str, Any], actor: audit.Actor, at: datetime
+) -> None:
+    """Apply validated ``changes`` (``DisplaySettings().load``) to the office and log who
+    changed what in the audit log; not committed."""
+    before = DisplaySettings().dump(values(office))
+    _apply(office, changes)
+    after = DisplaySettings().dump(values(office))
+    audit.record(
+        session,
+        actor,
+        "display_settings.change",
+        at=at,
+        office_id=office.id,
+        target=office.code,
+        before=before,
+        after=after,
+    )
+
+
+def _apply(office: Office, changes: dict[str, Any]) -> None:
     if "voice" in changes:
         office.voice_enabled = changes["voice"]
     if "languages" in changes:

@@ -9,6 +9,7 @@ from flask_smorest import Api
 def register(app: Flask, api: Api) -> None:
     """Register every API blueprint on ``api``."""
     from server.api import (
+        audit,
         counters,
         devices,
         health,
@@ -22,5 +23,6 @@ def register(app: Flask, api: Api) -> None:
     from server.api.blueprint import register_converters
 
     register_converters(app, api)
-    for module in (health, offices, counters, tickets, printing, devices, voice, stats, staffing):
+    modules = (health, offices, counters, tickets, printing, devices, voice, stats, staffing, audit)
+    for module in modules:
         api.register_blueprint(module.blp)

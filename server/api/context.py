@@ -11,6 +11,7 @@ from flask_smorest import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server import audit
 from server.api.errors import echoed
 from server.auth import Caller, Principal, authenticate
 from server.engine.errors import N_, DomainError
@@ -18,7 +19,7 @@ from server.engine.events import Actor
 from server.engine.facts import OfficeFacts, counter_office, counters, office_by_code
 from server.engine.settings import EngineSettings
 from server.extensions import db
-from server.models import PrintJob, Ticket
+from server.models import PrintJob, Ticket, User
 
 _tickets = Ticket.__table__
 _TICKET_OFFICE = select(_tickets.c.office_id).where(_tickets.c.id == bindparam("id"))
@@ -68,6 +69,15 @@ def ticket_office_or_404(ticket_id: int) -> int:
     if office_id is None:
         abort(404, message=gettext("no ticket %(id)s", id=ticket_id))
     return office_id
+
+
+def acting() -> audit.Actor:
+    """The caller as the audit log names them: a user by name, a device by kind and id."""
+    principal = authenticate(session())
+    if principal.user_id is not None:
+        name = session().scalar(select(User.username).where(User.id == principal.user_id))
+        return audit.Actor(name or "?", principal.user_id)
+    return audit.Actor(f"{principal.kind.value} #{principal.token_id}")
 
 
 def print_job_office_or_404(job_id: int) -> int:

@@ -15,7 +15,7 @@ from display.voice.announce import announcement
 from display.voice.web import clip_url
 from server.api.access import MANAGERS, STAFF, At, Who
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session
+from server.api.context import acting, office_or_404, session
 from server.display_settings import DisplaySettings, broadcast, change, silent, values
 from server.display_settings import languages as spoken_languages
 from server.engine.clock import utcnow
@@ -105,7 +105,7 @@ class Settings(MethodView):
         display of the office receives them at once as a ``settings`` event."""
         found = office_or_404(office)
         settings = session().get(Office, found.id)
-        change(settings, changes)
+        change(session(), settings, changes, acting(), utcnow())
         session().commit()
         broadcast(settings)
         return values(settings)

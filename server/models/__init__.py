@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models. Plain SQLAlchemy: the queue engine uses them without Flask."""
 
 from server.database import Base
+from server.models.audit import AuditEntry
 from server.models.auth import ApiToken, DeviceLink, Role, TokenKind, User
 from server.models.office import (
     PAUSE_REASONS,
@@ -38,6 +39,7 @@ __all__ = [
     "PAUSE_REASONS",
     "PRIORITY_REASONS",
     "ApiToken",
+    "AuditEntry",
     "Base",
     "Counter",
     "CounterService",

@@ -124,3 +124,19 @@ def test_offices_are_compared_on_the_regional_page(office: Office, wide: Page):
     assert drawn(wide, "chart-offices")
     assert wide.locator("#history-problem").is_hidden()
     assert serious_accessibility_problems(wide) == []
+
+
+def test_the_audit_log_shows_who_changed_the_wall_displays_message(office: Office, wide: Page):
+    office.server.nobat("office", "message", "amol", "امروز تا ساعت ۱۴ باز هستیم")
+    sign_in(wide, office.url, "manager")
+    wide.wait_for_url(f"{office.url}/manager/amol")
+    wide.get_by_role("link", name="گزارش تغییرات").click()
+    wide.wait_for_url(f"{office.url}/manager/amol/audit")
+    row = wide.locator("#audit tbody tr").first
+    expect(row).to_contain_text("command line")
+    expect(row).to_contain_text("تنظیمات نمایشگر دیواری تغییر کرد")
+    expect(row).to_contain_text("امروز تا ساعت ۱۴ باز هستیم")
+    wide.get_by_role("textbox", name="چه کسی").fill("someone else")
+    wide.get_by_role("button", name="نمایش").click()
+    expect(wide.locator("#audit-empty")).to_be_visible()
+    assert serious_accessibility_problems(wide) == []
