@@ -15,7 +15,7 @@ from server import audit
 from server.api.audit import AuditQuery, window
 from server.auth import managed_offices, require_signed_in
 from server.engine.clock import zone
-from server.engine.facts import office_by_code
+from server.engine.facts import OfficeFacts, office_by_code
 from server.extensions import db
 from server.models import Office, Role
 from server.staff_sessions import StaffUser
@@ -32,12 +32,7 @@ bp = Blueprint(
 @bp.get("/manager/<string(maxlength=32):office>")
 def office_page(office: str) -> ResponseReturnValue:
     """One office's dashboard, for its manager, a regional manager over it, or an administrator."""
-    user = require_signed_in(db.session)
-    found = office_by_code(db.session, office)
-    if found is None:
-        abort(404)
-    if found.id not in _overseen(user):
-        abort(403, message=gettext("This dashboard is for the managers of the office."))
+    user, found = _signed_in_over(office)
     return _page("manager/office.html", office=found, user=user, regional=len(_overseen(user)) > 1)
 
 
@@ -55,12 +50,7 @@ def region_page() -> ResponseReturnValue:
 @bp.get("/manager/<string(maxlength=32):office>/audit")
 def audit_page(office: str) -> ResponseReturnValue:
     """Who changed what in the office's set-up, filtered by dates, action and who."""
-    user = require_signed_in(db.session)
-    found = office_by_code(db.session, office)
-    if found is None:
-        abort(404)
-    if found.id not in _overseen(user):
-        abort(403, message=gettext("This dashboard is for the managers of the office."))
+    user, found = _signed_in_over(office)
     try:
         asked = AuditQuery().load(request.args)
     except ValidationError:
@@ -87,6 +77,17 @@ def audit_page(office: str) -> ResponseReturnValue:
 def _action_names() -> dict[str, str]:
     """Each audited action as the page names it."""
     return {"display_settings.change": gettext("Wall display settings changed")}
+
+
+def _signed_in_over(office: str) -> tuple[StaffUser, OfficeFacts]:
+    """The signed-in user and the office, if it is one they oversee (404, 403 otherwise)."""
+    user = require_signed_in(db.session)
+    found = office_by_code(db.session, office)
+    if found is None:
+        abort(404)
+    if found.id not in _overseen(user):
+        abort(403, message=gettext("This dashboard is for the managers of the office."))
+    return user, found
 
 
 def _overseen(user: StaffUser) -> set[int]:

@@ -119,3 +119,15 @@ def fa(number: str) -> str:
 
 def current(page: Page):
     return page.locator("#ticket-number")
+
+
+def drawn(page: Page, canvas: str) -> bool:
+    """Whether the canvas holds any painted pixel."""
+    return page.evaluate(
+        """(id) => {
+            const c = document.getElementById(id);
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            return c.width > 0 && data.some((v, i) => i % 4 === 3 && v > 0);
+        }""",
+        canvas,
+    )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.office import Office, at_counter, fa
+from tests.browser.office import Office, at_counter, drawn, fa
 
 pytestmark = pytest.mark.browser
 
@@ -193,18 +193,6 @@ def test_the_citizens_ticket_page_goes_live(office: Office, watched):
     assert missing.status == 404
     expect(page.locator("main.missing h1")).to_be_visible()
     assert browser.settle(page) == []
-
-
-def drawn(page: Page, canvas: str) -> bool:
-    """Whether the canvas holds any painted pixel."""
-    return page.evaluate(
-        """(id) => {
-            const c = document.getElementById(id);
-            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            return c.width > 0 && data.some((v, i) => i % 4 === 3 && v > 0);
-        }""",
-        canvas,
-    )
 
 
 def test_the_office_dashboard_draws_and_goes_live(office: Office, watched):

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot, seeded_demo, serious_accessibility_problems
-from tests.browser.office import LIVE_MS, Office
+from tests.browser.office import LIVE_MS, Office, drawn
 
 WIDE = {"width": 1366, "height": 768}
 
@@ -38,18 +38,6 @@ def sign_in(page: Page, url: str, username: str) -> None:
     page.get_by_label("نام کاربری").type(username)
     page.get_by_label("گذرواژه").type("demo")
     page.get_by_role("button", name="ورود").click()
-
-
-def drawn(page: Page, canvas: str) -> bool:
-    """Whether the canvas holds any painted pixel."""
-    return page.evaluate(
-        """(id) => {
-            const c = document.getElementById(id);
-            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            return c.width > 0 && data.some((v, i) => i % 4 === 3 && v > 0);
-        }""",
-        canvas,
-    )
 
 
 def test_a_manager_lands_on_the_dashboard_with_charts_and_tables(office: Office, wide: Page):
