@@ -12,6 +12,7 @@ def register(app: Flask, api: Api) -> None:
         counters,
         devices,
         health,
+        office_devices,
         offices,
         printing,
         staffing,
@@ -22,5 +23,16 @@ def register(app: Flask, api: Api) -> None:
     from server.api.blueprint import register_converters
 
     register_converters(app, api)
-    for module in (health, offices, counters, tickets, printing, devices, voice, stats, staffing):
+    for module in (
+        health,
+        offices,
+        counters,
+        tickets,
+        printing,
+        devices,
+        office_devices,
+        voice,
+        stats,
+        staffing,
+    ):
         api.register_blueprint(module.blp)

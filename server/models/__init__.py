@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models. Plain SQLAlchemy: the queue engine uses them without Flask."""
 
 from server.database import Base
-from server.models.auth import ApiToken, DeviceLink, Role, TokenKind, User
+from server.models.auth import ApiToken, DeviceLink, DevicePairing, Role, TokenKind, User
 from server.models.office import (
     PAUSE_REASONS,
     Counter,
@@ -44,6 +44,7 @@ __all__ = [
     "CounterState",
     "DailySequence",
     "DeviceLink",
+    "DevicePairing",
     "EventType",
     "ManagerOffice",
     "Office",
