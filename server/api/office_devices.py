@@ -17,12 +17,13 @@ from server.api.devices import refusal_of
 from server.api.schemas import DeviceOut, PairingApproval
 from server.device_pairing import PairingRefused
 from server.engine.clock import utcnow
+from server.engine.errors import N_
 from server.models import ApiToken, PrintJob, TokenKind
 
 blp = Blueprint("office_devices", __name__, url_prefix="/api/v1", description="Devices")
 
 OFFICE = "/offices/<string(maxlength=32):office>"
-REFUSAL = "only the office's managers look after its devices"
+REFUSAL = N_("only the office's managers look after its devices")
 
 
 @blp.route(f"{OFFICE}/devices")
