@@ -49,7 +49,7 @@ COPY --from=assets /build/node_modules ./node_modules
 RUN pip install --no-deps -e . \
     && pybabel compile --use-fuzzy -d server/translations \
     && python -c "from display.voice.synth import build; build()" \
-    && python -m compileall -q server kiosk counter display manager printer_drivers \
+    && python -m compileall -q server kiosk counter display manager admin printer_drivers \
     && chmod 0755 deploy/entrypoint.sh \
     && install -d -o nobat -g nobat -m 0750 /var/lib/nobat
 

@@ -11,6 +11,7 @@ from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import display
+from admin import web as admin_web
 from counter import web as counter_web
 from kiosk import web as kiosk_web
 from manager import web as manager_web
@@ -56,6 +57,7 @@ def create_app(
     kiosk_web.init_app(app)
     counter_web.init_app(app)
     manager_web.init_app(app)
+    admin_web.init_app(app)
     live.init_app(app)
     printing.init_app(app, notify=live.notify_kiosk)
     if app.config["PROXIES"]:

@@ -12,19 +12,23 @@ header is judged by it alone: its cookies are not looked at.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 import flask
 from flask import current_app, g, redirect, request, url_for
 from flask_babel import get_locale, gettext
 from flask_smorest import abort
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from server import csrf, staff_sessions
-from server.engine.cache import cached
+from server.engine.cache import cached, drop
 from server.engine.clock import utcnow
 from server.engine.events import Actor
 from server.hashing import hash_token
@@ -32,6 +36,10 @@ from server.models import ApiToken, Counter, ManagerOffice, Role, TokenKind, Use
 from server.staff_sessions import StaffUser
 
 TOKEN_PREFIX = "nbt_"
+#: A token's ``last_seen_at`` is written at most this often (per process and in the row).
+SEEN_EVERY = timedelta(minutes=1)
+
+log = logging.getLogger(__name__)
 
 
 class Caller(StrEnum):
@@ -138,7 +146,49 @@ def principal_for(session: Session, secret: str, *, remember: float = 0.0) -> Pr
     effect within that time. Unknown secrets are never remembered.
     """
     digest = hash_token(secret)
-    return cached(session, "principal", digest, remember, lambda: _look_up(session, digest))
+    principal = cached(session, "principal", digest, remember, lambda: _look_up(session, digest))
+    if principal is not None and principal.token_id is not None:
+        _note_seen(session, digest, principal.token_id)
+    return principal
+
+
+def forget_token(session: Session, token_hash: str) -> None:
+    """A revoked token stops working in this process at once (elsewhere within the cache's age)."""
+    drop(session, "principal", token_hash)
+
+
+# When this process last wrote each token's last_seen_at (monotonic seconds), by database
+# and token hash (ids may be reused after rows are deleted; hashes are not).
+_seen: dict[tuple[str, str], float] = {}
+
+
+def _note_seen(session: Session, digest: str, token_id: int) -> None:
+    """Write when a token was last seen, at most once a minute: the devices page shows it.
+
+    Committed at once, as authentication comes before a request's own work. The row's
+    condition keeps other processes from writing it again within the minute; a write
+    that fails does not fail the request (a dead connection fails its next query anyway).
+    """
+    key, now = (str(session.get_bind().url), digest), time.monotonic()
+    if now - _seen.get(key, float("-inf")) < SEEN_EVERY.total_seconds():
+        return
+    if len(_seen) >= 100_000:
+        _seen.clear()
+    _seen[key] = now
+    at = utcnow()
+    try:
+        session.execute(
+            _tokens.update()
+            .where(
+                _tokens.c.id == token_id,
+                or_(_tokens.c.last_seen_at.is_(None), _tokens.c.last_seen_at < at - SEEN_EVERY),
+            )
+            .values(last_seen_at=at)
+        )
+        session.commit()
+    except SQLAlchemyError:
+        log.warning("could not note when token %s was last seen", token_id, exc_info=True)
+        session.rollback()
 
 
 def _look_up(session: Session, digest: str) -> Principal | None:

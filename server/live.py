@@ -182,6 +182,16 @@ def notify_kiosk(kiosk_token_id: int | None, event: str, payload: dict[str, Any]
         socketio.emit(event, payload, to=f"kiosk:{kiosk_token_id}")
 
 
+def device_room(token_id: int | None) -> str:
+    """The sockets of one device token (kiosk, display, counter device)."""
+    return f"device:{token_id}"
+
+
+def device_revoked(token_id: int) -> None:
+    """Tell a revoked device's open pages, so they forget the token and ask to be paired."""
+    socketio.emit("revoked", {}, to=device_room(token_id))
+
+
 def event_payload(event: LiveEvent) -> dict[str, Any]:
     """A live event as JSON-ready data."""
     ticket = event.ticket
@@ -225,6 +235,8 @@ def connect(auth: Any = None) -> bool:
     join_room(office_room(office_id))
     if principal.caller is Caller.KIOSK:
         join_room(f"kiosk:{principal.token_id}")
+    if principal.caller is not Caller.STAFF:
+        join_room(device_room(principal.token_id))
     if agent:
         _agent_seen(principal.token_id, utcnow())
     socketio.emit("snapshot", board(office_id), to=request.sid)

@@ -1,7 +1,7 @@
 // The wall board: the office's live board, the newest call large, and each call spoken.
 import { Announcer } from "./announcer.js";
 import { apiFetch } from "/static/nobat-api.js";
-import { forgetDeviceToken, linkedDeviceToken } from "/static/nobat-device.js";
+import { forgetDeviceToken, linkedDeviceToken, pairDevice, refusalReason } from "/static/nobat-device.js";
 import { el, named } from "/static/nobat-dom.js";
 import { formatter } from "/static/nobat-format.js";
 import { LiveOffice } from "/static/nobat-live.js";
@@ -222,26 +222,48 @@ function applySettings(given) {
 
 // --- setting up -----------------------------------------------------------------------
 
-// The set-up hint, with the reason when the server refused the token (or link) it was given.
-function showSetup(refused, reason) {
+// The pairing screen: the code a manager enters on the devices page, and why the last
+// token was refused, if it was.
+function showPairing(reason) {
   byId("banner").hidden = true;
-  byId("setup-refused").hidden = !refused;
+  byId("setup-refused").hidden = !reason;
   if (reason) byId("setup-refused").textContent = reason;
   byId("setup").hidden = false;
 }
 
+function showCode(code) {
+  const box = byId("pair-code");
+  box.dataset.code = code;
+  box.textContent = digits(code);
+  byId("pair-problem").hidden = true;
+}
+
+function showPairingProblem(message) {
+  byId("pair-problem").textContent = message || byId("pair-problem").dataset.unreachable;
+  byId("pair-problem").hidden = false;
+}
+
 const storageKey = `nobat.display.${office}`;
 
+// The token was refused or revoked: forget it and start again, which shows a new code.
+function unpair(reason) {
+  forgetDeviceToken(storageKey, reason);
+  window.location.reload();
+}
+
 async function start() {
+  let refused = refusalReason(storageKey);
   try {
     token = await linkedDeviceToken(storageKey);
-  } catch (refused) {
-    showSetup(true, refused.message);
-    return;
+  } catch (error) {
+    refused = error.message;
   }
   if (!token) {
-    showSetup(false);
-    return;
+    showPairing(refused);
+    token = await pairDevice({
+      storageKey, kind: "display", office, lang, onCode: showCode, onProblem: showPairingProblem,
+    });
+    byId("setup").hidden = true;
   }
   live = new LiveOffice({
     token,
@@ -255,8 +277,7 @@ async function start() {
       document.body.dataset.live = state;
       if (state === "refused") {
         // Refused at connect: nothing is retried, so the token is forgotten, not kept failing.
-        forgetDeviceToken(storageKey);
-        showSetup(true);
+        unpair(byId("setup-refused").dataset.refused);
         return;
       }
       byId("banner").hidden = state === "live";
@@ -264,6 +285,7 @@ async function start() {
     },
   }).start();
   live.socket.on("settings", applySettings);
+  live.socket.on("revoked", () => unpair(byId("setup-refused").dataset.revoked));
   // A change made with the CLI of a server without Redis reaches no socket: ask anyway.
   setInterval(() => live.state === "live" && loadSettings(), 60000);
 }

@@ -13,6 +13,7 @@ def register(app: Flask, api: Api) -> None:
         counters,
         devices,
         health,
+        office_devices,
         offices,
         printing,
         staffing,
@@ -23,6 +24,17 @@ def register(app: Flask, api: Api) -> None:
     from server.api.blueprint import register_converters
 
     register_converters(app, api)
-    modules = (health, offices, counters, tickets, printing, devices, voice, stats, staffing, audit)
-    for module in modules:
+    for module in (
+        health,
+        offices,
+        counters,
+        tickets,
+        printing,
+        devices,
+        office_devices,
+        voice,
+        stats,
+        staffing,
+        audit,
+    ):
         api.register_blueprint(module.blp)

@@ -109,6 +109,9 @@ class NobatApi(Api):
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        # And what a view asked for (``abort(..., headers={"Retry-After": ...})``).
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="nobat"'
         return response, status

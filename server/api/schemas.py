@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from server.models import PAUSE_REASONS, PRIORITY_REASONS, CounterState, TicketStatus
 
@@ -337,3 +337,87 @@ class DeviceClaimOut(Schema):
     token = fields.String(metadata={"description": "the device's bearer token, shown only now"})
     kind = fields.String(metadata={"description": "kiosk, display or counter"})
     office = fields.String(metadata={"description": "the office code the token is bound to"})
+
+
+PAIRING_SECRET = fields.String(
+    required=True,
+    validate=[validate.Length(min=32, max=128), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
+    metadata={"description": "the random secret the page made and keeps (base64url, 32+)"},
+)
+
+
+class PairingRequest(Schema):
+    office = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=32), validate.Regexp(_WHOLE % "[a-z0-9_-]+")],
+        metadata={"description": "the office code of the page (`/kiosk/<office>`)"},
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(["kiosk", "display"]))
+    secret = PAIRING_SECRET
+
+
+class PairingRequestOut(Schema):
+    code = fields.String(metadata={"description": "six digits to show on the screen"})
+    expires_at = fields.DateTime()
+    poll_seconds = fields.Integer(metadata={"description": "how often to poll"})
+
+
+class PairingPoll(Schema):
+    secret = PAIRING_SECRET
+
+
+class PairingPollOut(Schema):
+    state = fields.String(metadata={"description": "`waiting`, or `paired` (once, with the token)"})
+    expires_at = fields.DateTime()
+    token = fields.String(metadata={"description": "the device's bearer token, when paired"})
+    kind = fields.String()
+    office = fields.String()
+
+
+class PairingApproval(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(_WHOLE % "[0-9]{6}", error="the code has six digits"),
+        metadata={"description": "the code shown on the device's screen (ASCII or Persian digits)"},
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(["kiosk", "display"]))
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "a name that says where the device is, e.g. `entrance`"},
+    )
+
+    @pre_load
+    def _plain_digits(self, data: Any, **_kwargs: Any) -> Any:
+        """A manager types the code as the screen shows it: Persian digits, maybe spaced."""
+        if isinstance(data, dict) and isinstance(data.get("code"), str):
+            code = data["code"].translate(_LATIN_DIGITS)
+            data = {**data, "code": "".join(code.split())}
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            data = {**data, "name": data["name"].strip()}
+        return data
+
+
+_LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+class PrinterStateOut(Schema):
+    printer = fields.String(metadata={"description": "where its tickets print"})
+    agent_alive = fields.Boolean(allow_none=True)
+    agent_seen_at = fields.DateTime(allow_none=True)
+    last_job_state = fields.String(allow_none=True)
+    last_job_reason = fields.String(allow_none=True)
+    last_job_at = fields.DateTime(allow_none=True)
+
+
+class DeviceOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String(metadata={"description": "kiosk, display or counter"})
+    counter = fields.Integer(
+        allow_none=True, metadata={"description": "a counter device's counter id"}
+    )
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime(allow_none=True)
+    revoked = fields.Boolean()
+    printer = fields.Nested(PrinterStateOut, allow_none=True)

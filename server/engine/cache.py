@@ -45,3 +45,8 @@ def cached(
 def forget() -> None:
     """Drop every entry (tests and tools that rewrite the database behind the process)."""
     _entries.clear()
+
+
+def drop(session: Session, kind: str, key: Hashable) -> None:
+    """Forget one entry in this process (other processes forget it when it ages out)."""
+    _entries.pop((str(session.get_bind().url), kind, key), None)

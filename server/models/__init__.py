@@ -2,7 +2,7 @@
 
 from server.database import Base
 from server.models.audit import AuditEntry
-from server.models.auth import ApiToken, DeviceLink, Role, TokenKind, User
+from server.models.auth import ApiToken, DeviceLink, DevicePairing, Role, TokenKind, User
 from server.models.office import (
     PAUSE_REASONS,
     Counter,
@@ -46,6 +46,7 @@ __all__ = [
     "CounterState",
     "DailySequence",
     "DeviceLink",
+    "DevicePairing",
     "EventType",
     "ManagerOffice",
     "Office",

@@ -69,6 +69,8 @@ class ApiToken(Base):
     printer: Mapped[str | None] = mapped_column(String(200))
     # Kiosks with a print agent: when the agent last said it was alive.
     agent_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the token last authenticated (written at most once a minute per token).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User | None] = relationship()
     office: Mapped[Office | None] = relationship()
@@ -94,4 +96,37 @@ class DeviceLink(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The token the code was exchanged for.
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))
+
+
+class DevicePairing(Base):
+    """A kiosk's or display's page asking to be paired: a short code on its screen.
+
+    The page made a random secret and sent it with the request; only its SHA-256 is
+    kept. A manager of the office approves the code (kind and name); the page's next
+    poll, which presents the secret, receives a new device token, once. The code alone
+    (seen on the screen) does not deliver the token.
+    """
+
+    __tablename__ = "device_pairings"
+    __table_args__ = (
+        CheckConstraint("kind IN ('kiosk', 'display')", name="pairing_is_for_a_page_device"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The page that asked (``/kiosk/<office>`` or ``/display/<office>``).
+    kind: Mapped[TokenKind] = mapped_column(enum_column(TokenKind))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    # Where the request came from (bounds how many one address may have pending).
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The name the manager gave the device.
+    name: Mapped[str] = mapped_column(String(100), default="")
+    # When the page collected its token, and which.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))

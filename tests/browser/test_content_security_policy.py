@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.conftest import open_device
 from tests.browser.office import Office, at_counter, drawn, fa
 
 pytestmark = pytest.mark.browser
@@ -151,7 +152,7 @@ def test_sign_in_and_the_counter_page(office: Office, watched):
 def test_the_kiosk_issues_a_ticket_with_its_qr_code(office: Office, watched):
     browser = watched(viewport={"width": 1280, "height": 1024})
     page = browser.page()
-    page.goto(f"{office.url}/kiosk/amol?token={office.kiosk}")
+    open_device(page, f"{office.url}/kiosk/amol", office.kiosk)
     expect(page.locator(".group").first).to_be_visible()
     page.locator('.group[data-group="civil_registration"]').click()
     page.wait_for_timeout(TAP_GUARD_MS)
@@ -168,7 +169,7 @@ def test_the_wall_display_shows_and_announces_a_call(office: Office, watched):
     page = browser.page()
     clips: list[str] = []
     page.on("response", lambda r: "/voice/" in r.url and clips.append(f"{r.status} {r.url}"))
-    page.goto(f"{office.url}/display/amol?token={office.display}")
+    open_device(page, f"{office.url}/display/amol", office.display)
     expect(page.locator("#counters li")).to_have_count(4)
     expect(page.locator("body")).to_have_attribute("data-live", "live")
     office.issue("national-id")

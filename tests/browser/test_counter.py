@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, serious_accessibility_problems
+from tests.browser.conftest import open_device, screenshot, serious_accessibility_problems
 from tests.browser.office import LIVE_MS, Office, at_counter, clerk_page, current, fa
 
 pytestmark = pytest.mark.browser
@@ -57,7 +57,7 @@ def test_a_clerk_opens_a_counter_sees_tickets_arrive_and_calls_them_to_the_wall(
     office, clerk1, chromium
 ):
     wall = chromium.new_page(viewport={"width": 1280, "height": 720})
-    wall.goto(f"{office.url}/display/amol?token={office.display}")
+    open_device(wall, f"{office.url}/display/amol", office.display)
     at_counter(clerk1, 1)
     clerk1.get_by_role("button", name=re.compile("باز کردن باجه|Open counter")).click()
     expect(clerk1.locator("#counter-state")).to_have_class(re.compile("state-open"))

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DemoServer, seeded_demo
+from tests.browser.conftest import DemoServer, open_device, seeded_demo
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_the_display_keeps_its_token_and_shows_each_call_live(demo, page):
     kiosk = demo.token("--device", "kiosk", "--office", "amol")
     clerk = demo.token("--user", "clerk1")
 
-    page.goto(f"{demo.url}/display/amol?token={display}")
+    open_device(page, f"{demo.url}/display/amol", display)
     expect(page.locator("#counters li")).to_have_count(4)
     assert "token" not in page.url  # kept by the browser, gone from the address bar
 
@@ -84,7 +84,7 @@ def test_a_lost_connection_is_shown_and_the_board_catches_up_after_it(demo, page
     display = demo.token("--device", "display", "--office", "amol")
     kiosk = demo.token("--device", "kiosk", "--office", "amol")
     clerk = demo.token("--user", "clerk1")
-    page.goto(f"{demo.url}/display/amol?token={display}")
+    open_device(page, f"{demo.url}/display/amol", display)
     expect(page.locator("#counters li")).to_have_count(4)
     expect(page.locator("#banner")).to_be_hidden()
 
@@ -104,15 +104,15 @@ def test_a_display_without_a_token_explains_how_to_set_it_up(board, page):
 
 
 def test_a_display_with_a_foreign_token_never_shows_another_office(board, page):
-    page.goto(f"{board.url}/display/amol?token=nbt_not_a_token")
+    open_device(page, f"{board.url}/display/amol", "nbt_not_a_token")
     expect(page.locator("#counters li")).to_have_count(0)
 
 
 def test_a_refused_display_says_so_explains_the_setup_and_forgets_the_token(board, page):
-    page.goto(f"{board.url}/display/amol?token=nbt_garbage")
+    open_device(page, f"{board.url}/display/amol", "nbt_garbage")
     expect(page.locator("#setup-refused")).to_have_text("توکن این نمایشگر پذیرفته نشد.")
     expect(page.locator("#setup")).to_be_visible()
-    expect(page.locator("#setup")).to_contain_text("از کارکنان دفتر بخواهید")
+    expect(page.locator("#pair-code")).to_have_text(re.compile(r"^[۰-۹]{6}$"))
     expect(page.locator("#setup")).not_to_contain_text("nobat")  # no set-up help for citizens
     expect(page.locator("#banner")).to_be_hidden()  # nothing is being retried
     assert page.evaluate("localStorage.getItem('nobat.display.amol')") is None
@@ -136,7 +136,7 @@ def boxes_overlap(a: dict, b: dict) -> bool:
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_the_header_items_never_cover_each_other(board, page, lang):
-    page.goto(f"{board.url}/display/amol?token={board.display}&lang={lang}")
+    open_device(page, f"{board.url}/display/amol?lang={lang}", board.display)
     expect(page.locator("#counters li")).to_have_count(4)
     # The sound control shows only where the browser blocks sound: its longest wording.
     page.evaluate(
@@ -174,7 +174,7 @@ def test_the_clock_shows_the_office_time_zone(demo, page):
 
 
 def test_the_english_board_names_counters_in_english_each_name_isolated(board, page):
-    page.goto(f"{board.url}/display/amol?token={board.display}&lang=en")
+    open_device(page, f"{board.url}/display/amol?lang=en", board.display)
     expect(page.locator("#counters li")).to_have_count(4)
     expect(page.locator("#counters bdi.counter-name")).to_have_count(4)
     expect(page.locator('[data-counter="1"] bdi.counter-name')).to_have_text("Counter 1")
@@ -190,7 +190,7 @@ def test_the_english_board_names_counters_in_english_each_name_isolated(board, p
 def test_waits_follow_the_queue_also_for_a_service_nobody_waits_for_yet(board, page):
     """Birth certificates are served only at counter 1, after the national ID cards there."""
     board.server.post("/api/v1/counters/1/open", board.clerk)
-    page.goto(f"{board.url}/display/amol?token={board.display}")
+    open_device(page, f"{board.url}/display/amol", board.display)
     expect(page.locator("#counters li")).to_have_count(4)
     births = page.locator(".service", has_text="شناسنامه")
     _status, queue = board.server.get("/api/v1/offices/amol/queue", board.display)
@@ -218,7 +218,7 @@ def test_the_display_page_loads_without_a_console_error(board, page):
 
     page.on("console", console)
     page.on("response", response)
-    page.goto(f"{board.url}/display/amol?token={board.display}")
+    open_device(page, f"{board.url}/display/amol", board.display)
     expect(page.locator("#counters li")).to_have_count(4)
     page.wait_for_load_state("networkidle")
     assert errors == []

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DemoServer, screenshot, seeded_demo
+from tests.browser.conftest import DemoServer, open_device, screenshot, seeded_demo
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ class Kiosk:
 
     @property
     def url(self) -> str:
-        return f"{self.server.url}/kiosk/amol?token={self.token}"
+        return f"{self.server.url}/kiosk/amol"
 
     def sql(self, statement: str, *params: object) -> None:
         """Change the demo's data behind the server's back, as an operator's tool would."""
@@ -87,13 +87,13 @@ def fill(text: str, lang: str = "fa", **values: object) -> str:
 
 
 def open_kiosk(page: Page, kiosk: Kiosk) -> dict[str, str]:
-    page.goto(kiosk.url)
+    open_device(page, kiosk.url, kiosk.token)
     expect(page.locator(".group").first).to_be_visible()
     return texts(page, "fa")
 
 
 def texts_after_open(page: Page, kiosk: Kiosk) -> dict[str, str]:
-    page.goto(kiosk.url)
+    open_device(page, kiosk.url, kiosk.token)
     expect(page.locator("#screen-loading")).to_be_hidden()
     return texts(page, "fa")
 
@@ -135,7 +135,6 @@ def test_a_tapped_service_gives_a_numbered_ticket_that_prints(kiosk, page):
     for _ in range(2):  # two citizens ahead
         kiosk.server.post("/api/v1/offices/amol/tickets", kiosk.token, {"service": "national-id"})
     fa = open_kiosk(page, kiosk)
-    assert "token" not in page.url  # kept by the browser, gone from the address bar
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator(".group")).to_have_count(7)
     assert small_targets(page) == []
@@ -525,15 +524,17 @@ def test_a_closed_office_says_so(kiosk, page):
         kiosk.sql("UPDATE services SET active = 1 WHERE code != 'landline'")
 
 
-def test_a_kiosk_without_a_token_sends_citizens_to_the_staff(kiosk, page):
-    page.goto(f"{kiosk.server.url}/kiosk/amol")
+def test_a_kiosk_without_a_token_shows_a_pairing_code(kiosk, page):
+    page.goto(f"{kiosk.server.url}/kiosk/amol?token=nbt_ignored")
     setup = page.locator("#screen-setup")
     expect(setup).to_be_visible()
-    expect(setup).to_contain_text("از کارکنان دفتر بخواهید")
+    expect(page.locator("#pair-code")).to_have_attribute("data-code", re.compile(r"^[0-9]{6}$"))
+    expect(page.locator("#pair-code")).to_have_text(re.compile(r"^[۰-۹]{6}$"))
+    assert "token" not in page.url  # a token in the address is dropped, unused
     expect(setup).not_to_contain_text("nobat")  # set-up help is for signed-in staff
     expect(page.locator("#priority-bar")).to_be_hidden()
 
-    page.goto(f"{kiosk.server.url}/kiosk/amol?token=nbt_not_a_token")
+    open_device(page, f"{kiosk.server.url}/kiosk/amol", "nbt_not_a_token")
     expect(setup).to_be_visible()
     expect(page.locator("#setup-refused")).to_be_visible()
     expect(page.locator("#setup-refused")).not_to_be_empty()
@@ -542,3 +543,4 @@ def test_a_kiosk_without_a_token_sends_citizens_to_the_staff(kiosk, page):
     page.goto(f"{kiosk.server.url}/kiosk/amol")
     expect(setup).to_be_visible()
     expect(page.locator("#setup-refused")).to_be_hidden()
+    expect(page.locator("#pair-code")).not_to_be_empty()

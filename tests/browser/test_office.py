@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import screenshot, serious_accessibility_problems
+from tests.browser.conftest import open_device, screenshot, serious_accessibility_problems
 from tests.browser.office import LIVE_MS, Office, at_counter, clerk_page, current, fa
 
 pytestmark = pytest.mark.browser
@@ -72,8 +72,8 @@ def wall_page(
     context = browser.new_context(viewport=viewport, locale="fa-IR")
     context.add_init_script(f"localStorage.setItem('test.rate', '{rate}');\n{WATCH_VOICE}{init}")
     page = context.new_page()
-    english = "&lang=en" if lang == "en" else ""
-    page.goto(f"{office.url}/display/amol?token={office.display}{english}")
+    english = "?lang=en" if lang == "en" else ""
+    open_device(page, f"{office.url}/display/amol{english}", office.display)
     expect(page.locator("#counters li")).to_have_count(counters)
     expect(page.locator("#banner")).to_be_hidden()
     return page
@@ -127,7 +127,7 @@ def open_counter(office: Office, number: int) -> None:
 def test_a_citizen_goes_from_the_kiosk_to_the_counter_the_wall_and_their_phone(office, chromium):
     wall = wall_page(chromium, office)
     kiosk = chromium.new_page(viewport={"width": 1280, "height": 800})
-    kiosk.goto(f"{office.url}/kiosk/amol?token={office.kiosk}")
+    open_device(kiosk, f"{office.url}/kiosk/amol", office.kiosk)
     kiosk.locator('.group[data-group="civil_registration"]').click()
     kiosk.wait_for_timeout(500)  # the kiosk's guard against a tap meant for the group
     with kiosk.expect_response(lambda r: r.request.method == "POST" and "/tickets" in r.url) as a:

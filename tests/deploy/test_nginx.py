@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,15 @@ def test_nginx_accepts_the_config(tmp_path, sticky):
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
     assert "[warn]" not in done.stderr and "[emerg]" not in done.stderr, done.stderr
+
+
+def test_the_access_log_keeps_no_query_string():
+    """A query string may carry a secret (an old ``?token=`` bookmark): the log has paths only."""
+    conf = (Path(__file__).parents[2] / "deploy" / "nginx.conf").read_text()
+    formats = [
+        line for line in conf.splitlines() if "log_format" in line or line.strip().startswith("'")
+    ]
+    logged = " ".join(formats)
+    assert "$uri" in logged
+    for variable in ("$request ", '$request"', "$request_uri", "$args", "$query_string"):
+        assert variable not in logged

@@ -1,0 +1,46 @@
+"""``/admin/<office>/devices``: pair a kiosk or display by its code, list and revoke devices."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_smorest import abort
+
+from server.auth import managed_offices, require_signed_in
+from server.engine.facts import office_by_code
+from server.extensions import db
+from server.models import Role
+
+bp = Blueprint(
+    "admin",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/admin/static",
+)
+
+
+@bp.get("/admin/<string(maxlength=32):office>/devices")
+def devices_page(office: str) -> ResponseReturnValue:
+    """The office's devices, for its managers and administrators."""
+    user = require_signed_in(db.session)
+    found = office_by_code(db.session, office)
+    if found is None:
+        abort(404)
+    allowed = user.role is Role.ADMIN or (
+        user.role is Role.MANAGER
+        and (
+            found.id == user.office_id
+            or found.id in managed_offices(db.session, user.user_id, user.role)
+        )
+    )
+    if not allowed:
+        abort(403, message=gettext("Only the office's managers look after its devices."))
+    response = Response(render_template("admin/devices.html", office=found, user=user))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
