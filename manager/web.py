@@ -76,7 +76,11 @@ def audit_page(office: str) -> ResponseReturnValue:
 
 def _action_names() -> dict[str, str]:
     """Each audited action as the page names it."""
-    return {"display_settings.change": gettext("Wall display settings changed")}
+    return {
+        "display_settings.change": gettext("Wall display settings changed"),
+        "devices.pair": gettext("Device paired"),
+        "devices.revoke": gettext("Device revoked"),
+    }
 
 
 def _signed_in_over(office: str) -> tuple[StaffUser, OfficeFacts]:

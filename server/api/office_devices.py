@@ -9,10 +9,10 @@ from flask_babel import gettext
 from flask_smorest import abort
 from sqlalchemy import select
 
-from server import auth, device_pairing, live, printing
+from server import audit, auth, device_pairing, live, printing
 from server.api.access import MANAGERS, At, caller
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session
+from server.api.context import acting, office_or_404, session
 from server.api.devices import refusal_of
 from server.api.schemas import DeviceOut, PairingApproval
 from server.device_pairing import PairingRefused
@@ -54,10 +54,11 @@ class Pair(MethodView):
     @blp.alt_response(410, description="the code has expired or was used")
     def post(self, body: dict[str, Any], office: str) -> dict[str, Any]:
         """Approve the code a kiosk or display of the office shows, naming the device."""
+        found = office_or_404(office)
         try:
             approved = device_pairing.approve(
                 session(),
-                office_or_404(office).id,
+                found.id,
                 body["code"],
                 TokenKind(body["kind"]),
                 body["name"],
@@ -67,6 +68,14 @@ class Pair(MethodView):
         except PairingRefused as refused:
             status, message = refusal_of(refused.reason)
             abort(status, message=message, code=f"pairing_{refused.reason.value}")
+        audit.record(
+            session(),
+            acting(),
+            "devices.pair",
+            at=utcnow(),
+            office_id=found.id,
+            target=f"{approved.kind.value}: {approved.name}",
+        )
         session().commit()
         return {"kind": approved.kind.value, "name": approved.name, "code": approved.code}
 
@@ -86,6 +95,16 @@ class Revoke(MethodView):
         ):
             abort(404, message=gettext("this office has no such device"), code="device_unknown")
         token.revoked = True
+        audit.record(
+            session(),
+            acting(),
+            "devices.revoke",
+            at=utcnow(),
+            office_id=token.office_id,
+            target=f"{token.kind.value}: {token.name}",
+            before={"revoked": False},
+            after={"revoked": True},
+        )
         session().commit()
         auth.forget_token(session(), token.token_hash)
         # Its pages fall back to pairing now, not when they next fail a request.

@@ -65,6 +65,9 @@ def test_a_manager_approves_a_code_and_the_page_receives_its_token_once(
     assert_error(poll(client, secret), 410, "pairing_used")
     listed = send(client, "GET", "/offices/amol/devices", tokens.manager).get_json()
     assert next(d["name"] for d in listed if d["kind"] == kind) == "entrance"
+    (logged,) = send(client, "GET", "/offices/amol/audit", tokens.manager).get_json()
+    assert (logged["actor"], logged["action"]) == ("manager", "devices.pair")
+    assert logged["target"] == f"{kind}: entrance"
 
 
 def test_the_code_alone_does_not_deliver_the_token(client: FlaskClient, tokens: Tokens):
@@ -170,6 +173,8 @@ def test_the_devices_list_and_revoke(app: Flask, client: FlaskClient, tokens: To
     assert send(client, "GET", "/offices/amol/services", tokens.kiosk).status_code == 401
     listed = send(client, "GET", "/offices/amol/devices", tokens.manager).get_json()
     assert kiosk["id"] not in [d["id"] for d in listed]
+    (logged,) = send(client, "GET", "/offices/amol/audit", tokens.manager).get_json()
+    assert logged["action"] == "devices.revoke" and logged["after"] == {"revoked": True}
 
 
 def test_a_device_of_another_office_or_a_user_token_cannot_be_revoked_here(
