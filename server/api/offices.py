@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask.views import MethodView
+from flask_babel import gettext
+from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from server import engine, printing
+from server import engine, limits, printing
 from server.api import present
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, session, settings
 from server.api.schemas import (
+    BulkCancel,
+    BulkCancelOut,
     CounterOut,
+    Error,
     IssueHeaders,
     IssueTicket,
     QueueOut,
@@ -23,14 +29,20 @@ from server.api.schemas import (
     TicketOut,
 )
 from server.auth import Caller, Principal, require
-from server.engine import snapshot
+from server.engine import availability, snapshot
 from server.engine.clock import business_date, utcnow
 from server.engine.facts import OfficeFacts
-from server.models import Counter, CounterService, PrintJob, Service, User
+from server.models import Counter, CounterService, PrintJob, Role, Service, User
 
 blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
 
+log = logging.getLogger(__name__)
+
 OFFICE = "<string(maxlength=32):office>"
+TOO_MANY = (
+    "too many tickets from this kiosk (or user) or this address: `Retry-After` says in how "
+    "many seconds to try again"
+)
 ANYONE = (Caller.STAFF, Caller.KIOSK, Caller.DISPLAY)
 
 
@@ -42,16 +54,18 @@ class Services(MethodView):
         found = office_or_404(office)
         require(session(), found.id, *ANYONE)
         now = utcnow()
-        day = business_date(found.timezone, now)
+        issued = availability.issued_today(session(), found.id, business_date(found.timezone, now))
         services = session().scalars(
             select(Service)
             .where(Service.office_id == found.id)
             .order_by(Service.position, Service.id)
         )
-        return [
-            present.service(s, snapshot.unavailable(session(), s, found.timezone, day, now))
-            for s in services
-        ]
+        result = []
+        for s in services:
+            cap = settings().daily_cap(s.daily_cap)
+            why = snapshot.unavailable(s, found.timezone, now, cap, issued.get(s.id, 0))
+            result.append(present.service(s, why, cap))
+        return result
 
 
 @blp.route(f"/{OFFICE}/counters")
@@ -85,6 +99,8 @@ class Tickets(MethodView):
             return []
         return [present.ticket(engine.where_it_stands(session(), ticket, settings()))]
 
+    @limits.issue_limits
+    @blp.alt_response(429, schema=Error, description=TOO_MANY)
     @blp.arguments(IssueHeaders(), location="headers")
     @blp.arguments(IssueTicket())
     @blp.response(201, TicketOut)
@@ -143,6 +159,44 @@ def _issue(
         printing.dispatch(order)
         payload["print"] = printing.job_view(order.job)
     return payload
+
+
+@blp.route(f"/{OFFICE}/tickets/cancel")
+class CancelWaiting(MethodView):
+    @blp.arguments(BulkCancel())
+    @blp.response(200, BulkCancelOut)
+    def post(self, body: dict[str, Any], office: str) -> dict[str, Any]:
+        """Cancel today's waiting tickets of a service, numbers `from`–`to` or `all`: the office's
+        manager (or an administrator) clearing a flood. Each ticket gets its `cancelled` event;
+        tickets already called or finished are left as they are."""
+        found = office_or_404(office)
+        principal = require(session(), found.id, Caller.STAFF)
+        if principal.role not in (Role.MANAGER, Role.ADMIN):
+            abort(403, message=gettext("only a manager or an administrator cancels in bulk"))
+        cancelled = engine.cancel_waiting(
+            session(),
+            found,
+            body["service"],
+            first=body["first"],
+            last=body["last"],
+            actor=principal.actor,
+        )
+        session().commit()
+        # Also in the events (actor and range on each); a log line makes it stand out.
+        log.warning(
+            "user %s cancelled %d waiting tickets of %s in office %s (numbers %s to %s)",
+            principal.user_id,
+            len(cancelled),
+            body["service"],
+            found.code,
+            body["first"] or "first",
+            body["last"] or "last",
+        )
+        return {
+            "service": body["service"],
+            "cancelled": len(cancelled),
+            "numbers": [t.number for t in cancelled],
+        }
 
 
 @blp.route(f"/{OFFICE}/queue")
