@@ -26,6 +26,8 @@ from tests.live.cluster import Cluster
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 SERVICES = ["insurance", "civil", "post"]
+# Thousands of tickets a service: past the default daily cap, which is not tested here.
+UNCAPPED = EngineSettings(default_daily_cap=None)
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +199,7 @@ def _queue_up(database: str, office: Office16, count: int) -> list[int]:
         found = office_by_id(session, office.id)
         ids = []
         for n in range(count):
-            ids.append(issue(session, found, SERVICES[n % 3], settings=EngineSettings()).ticket.id)
+            ids.append(issue(session, found, SERVICES[n % 3], settings=UNCAPPED).ticket.id)
             if n % 100 == 99:
                 session.commit()
         session.commit()
