@@ -51,7 +51,8 @@ HISTORY_EVENTS = int(os.environ.get("BENCH_ENGINE_HISTORY_EVENTS", "1"))
 DEEP_QUEUE = 5000
 ROUNDS = 8
 PER_ROUND = 25
-SETTINGS = EngineSettings()  # the app's defaults (estimates cached 30 s)
+# The app's defaults (estimates cached 30 s), but no daily cap: a bench issues thousands a service.
+SETTINGS = EngineSettings(default_daily_cap=None)
 
 
 @dataclass

@@ -348,6 +348,9 @@ def cli_env(instance: Path, url: str) -> dict[str, str]:
             "NOBAT_DEMO_PASSWORD": "bench-password",
             "PYTHONUNBUFFERED": "1",
             "NOBAT_ASYNC_MODE": ASYNC_MODE,
+            # The ceiling of the server from a few tokens, far past any kiosk's pace: the
+            # rate limits would refuse most of it (their own cost: docs/decisions.md).
+            "NOBAT_RATE_LIMITS": "off",
         }
     )
     return env

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from display import ticket_status
 from display.voice import web as voice_web
+from server import limits
 from server.engine.clock import zone
 from server.engine.errors import NotFound
 from server.engine.estimates import Estimate
@@ -36,6 +37,7 @@ def board(office: str) -> ResponseReturnValue:
 
 
 @bp.get("/t/<string(maxlength=64):token>")
+@limits.ticket_page_limits
 def ticket(token: str) -> ResponseReturnValue:
     """A citizen's own ticket on their phone (the QR code's link): where they stand, live."""
     session = db.session

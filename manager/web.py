@@ -80,6 +80,7 @@ def _action_names() -> dict[str, str]:
         "display_settings.change": gettext("Wall display settings changed"),
         "devices.pair": gettext("Device paired"),
         "devices.revoke": gettext("Device revoked"),
+        "tickets.cancel": gettext("Waiting tickets cancelled"),
     }
 
 

@@ -16,7 +16,7 @@ from counter import web as counter_web
 from kiosk import web as kiosk_web
 from manager import web as manager_web
 from server import api as api_package
-from server import live, printing, security_headers, signin, web
+from server import limits, live, printing, security_headers, signin, web
 from server.config import Config
 from server.engine.events import Publisher
 from server.engine.settings import EngineSettings
@@ -49,8 +49,11 @@ def create_app(
     app.extensions["nobat.engine_settings"] = EngineSettings(
         priority_bound=app.config["NOBAT_PRIORITY_BOUND"],
         default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],
+        default_daily_cap=app.config["NOBAT_DEFAULT_DAILY_CAP"] or None,
+        reprint_limit=app.config["NOBAT_REPRINT_LIMIT"],
     )
     security_headers.init_app(app)
+    limits.init_app(app)
     web.init_app(app)
     signin.init_app(app)
     display.init_app(app)

@@ -60,6 +60,27 @@ class Config:
     # Queue engine settings (see server.engine.settings.EngineSettings).
     NOBAT_PRIORITY_BOUND = int(os.environ.get("NOBAT_PRIORITY_BOUND", "3"))
     NOBAT_DEFAULT_SERVICE_SECONDS = int(os.environ.get("NOBAT_DEFAULT_SERVICE_SECONDS", "300"))
+    # Tickets a service issues a day when it sets no cap of its own (0: no cap). See
+    # docs/decisions.md, "A daily cap on by default".
+    NOBAT_DEFAULT_DAILY_CAP = int(os.environ.get("NOBAT_DEFAULT_DAILY_CAP", "500"))
+    # Times staff may print a ticket again, while it waits or is called (server/engine/reprints.py).
+    NOBAT_REPRINT_LIMIT = int(os.environ.get("NOBAT_REPRINT_LIMIT", "3"))
+
+    # Rate limits (server/limits.py), in Flask-Limiter's notation; several limits are
+    # separated by ";". Shared by every process through Redis when NOBAT_REDIS_URL is set.
+    # The arithmetic behind each number is in docs/decisions.md, "Rate limits".
+    RATE_LIMITS = os.environ.get("NOBAT_RATE_LIMITS", "on") != "off"
+    # Ticket issue, per kiosk (its device token; a staff user's tokens and sessions count
+    # together) and per client address (an office's kiosks and clerks behind one router).
+    LIMIT_ISSUE_PER_DEVICE = os.environ.get("NOBAT_LIMIT_ISSUE_PER_DEVICE", "60/minute;600/hour")
+    LIMIT_ISSUE_PER_ADDRESS = os.environ.get("NOBAT_LIMIT_ISSUE_PER_ADDRESS", "240/minute")
+    # Sign-in attempts per address; failures are also throttled per name (server/throttle.py).
+    LIMIT_SIGN_IN_PER_ADDRESS = os.environ.get("NOBAT_LIMIT_SIGN_IN_PER_ADDRESS", "30/minute")
+    # A citizen's ticket page and its printed image: per address and per link.
+    LIMIT_TICKET_PAGE_PER_ADDRESS = os.environ.get(
+        "NOBAT_LIMIT_TICKET_PAGE_PER_ADDRESS", "300/minute"
+    )
+    LIMIT_TICKET_PAGE_PER_LINK = os.environ.get("NOBAT_LIMIT_TICKET_PAGE_PER_LINK", "60/minute")
 
     # flask-smorest / OpenAPI
     API_TITLE = "Nobat"
@@ -81,3 +102,6 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     # The test process is not patched by gevent; served processes are tested in both modes.
     ASYNC_MODE = "threading"
+    # In-process tests issue hundreds of tickets a second from one address; the tests of
+    # the limits turn them on (tests/api/test_rate_limits.py). Served processes keep them.
+    RATE_LIMITS = False

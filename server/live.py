@@ -11,9 +11,10 @@ Who sends what (every handler is here):
 - server ``snapshot``: the office's board with its sequence number ``seq``.
 - server ``issued``, ``called``, ``reinstated``, ``recalled``, ``started``, ``parked``,
   ``resumed``, ``done``, ``no_show``, ``transferred``, ``cancelled``, ``expired``,
-  ``counter`` (its holder and pause reason too): ``{"seq", "type", "at",
-  "ticket", "counter"}``, numbered per office without gaps. A client that sees a
-  gap (after a short wait for late arrivals) or reconnects asks for a snapshot.
+  ``counter`` (its holder and pause reason too), ``reprinted`` (staff printed a ticket
+  again; nothing on the board changes): ``{"seq", "type", "at", "ticket", "counter"}``,
+  numbered per office without gaps. A client that sees a gap (after a short wait for
+  late arrivals) or reconnects asks for a snapshot.
 - client ``snapshot``: asks for a fresh board; answered through the ack.
 - client ``join`` ``{"room": "counter:<id>" | "kiosk:<id>"}``: a further room of its
   own office (a counter device: only its own counter's); answered ``{"ok": true}`` or

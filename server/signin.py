@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import select
 
-from server import csrf, staff_sessions, throttle
+from server import csrf, limits, staff_sessions, throttle
 from server.auth import signed_in
 from server.engine.clock import utcnow
 from server.extensions import db
@@ -43,6 +43,7 @@ def form() -> ResponseReturnValue:
 
 
 @bp.post("/login")
+@limits.sign_in_limits
 def submit() -> ResponseReturnValue:
     """Check the name and password; on success open a session (cookie) and go on."""
     target = safe_next(request.form.get("next"))

@@ -9,6 +9,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from sqlalchemy import or_, select
 
+from server import limits
 from server.auth import signed_in
 from server.extensions import db
 from server.models import ManagerOffice, Office, PrintJob, Role, Ticket
@@ -58,6 +59,7 @@ def asset(package: str, filename: str) -> ResponseReturnValue:
 
 
 @bp.get("/t/<string(maxlength=64):token>/ticket.png")
+@limits.ticket_page_limits
 def ticket_preview(token: str) -> ResponseReturnValue:
     """The printed ticket as the preview printer drew it (the kiosk shows it on screen)."""
     preview = db.session.scalar(

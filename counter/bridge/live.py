@@ -23,7 +23,7 @@ log = logging.getLogger("nobat.bridge")
 
 EVENTS = (
     "issued", "called", "reinstated", "recalled", "started", "parked", "resumed", "done",
-    "no_show", "transferred", "cancelled", "expired", "counter",
+    "no_show", "transferred", "cancelled", "expired", "counter", "reprinted",
 )  # fmt: skip
 GAP_WAIT = 0.5
 BACKOFF = (0.5, 2.0)  # first and longest wait between connection attempts: back soon

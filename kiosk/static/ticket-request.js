@@ -69,7 +69,8 @@ export async function issue(service) {
     showSetup(message || t("setup_refused"));
     return;
   }
-  if (response.status >= 500) {
+  if (response.status >= 500 || response.status === 429) {
+    // Not issued, and may be later (a 429 says when): the same request, with its key.
     problem(message || t("server_error"), true);
     return;
   }

@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import get_locale, gettext, pgettext
+from flask_limiter import RateLimitExceeded
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from server import limits
 from server.api.schemas import Error
 from server.engine.errors import DomainError
 from server.engine.facts import ServiceNames
@@ -102,9 +104,15 @@ class NobatApi(Api):
             message = data.get("message") or _standard_messages().get(status) or error.name
         if details and "json" in details and len(details) == 1:
             details = details["json"]
+        headers: dict[str, str] = {}
+        if isinstance(error, RateLimitExceeded):
+            seconds = limits.retry_after(error)
+            message, headers["Retry-After"] = limits.refusal(seconds), str(seconds)
         if _wants_page():
-            return Response(render_template("error.html", status=status, message=message), status)
+            page = render_template("error.html", status=status, message=message, again=headers)
+            return Response(page, status, headers)
         response, status = error_response(status, str(message), data.get("code"), details)
+        response.headers.update(headers)
         # Keep what the protocol requires: Allow on a 405, a challenge on a 401.
         for name, value in error.get_headers():
             if name.lower() != "content-type":

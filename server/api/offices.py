@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask.views import MethodView
@@ -9,13 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from server import engine, printing
+from server import audit, engine, limits, printing
 from server.api import present
-from server.api.access import STAFF, At, Who, caller
+from server.api.access import MANAGERS, STAFF, At, Who, caller
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session, settings
+from server.api.context import acting, office_or_404, session, settings
 from server.api.schemas import (
+    BulkCancel,
+    BulkCancelOut,
     CounterOut,
+    Error,
     IssueHeaders,
     IssueTicket,
     QueueOut,
@@ -24,14 +28,21 @@ from server.api.schemas import (
     TicketOut,
 )
 from server.auth import Caller, Principal
-from server.engine import snapshot
+from server.engine import availability, snapshot
 from server.engine.clock import business_date, utcnow
+from server.engine.errors import N_
 from server.engine.facts import OfficeFacts
 from server.models import Counter, CounterService, PrintJob, Service, User
 
 blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
 
+log = logging.getLogger(__name__)
+
 OFFICE = "<string(maxlength=32):office>"
+TOO_MANY = (
+    "too many tickets from this kiosk (or user) or this address: `Retry-After` says in how "
+    "many seconds to try again"
+)
 ANYONE = STAFF | {Who.KIOSK, Who.DISPLAY}
 
 
@@ -43,16 +54,18 @@ class Services(MethodView):
         """The office's services in display order."""
         found = office_or_404(office)
         now = utcnow()
-        day = business_date(found.timezone, now)
+        issued = availability.issued_today(session(), found.id, business_date(found.timezone, now))
         services = session().scalars(
             select(Service)
             .where(Service.office_id == found.id)
             .order_by(Service.position, Service.id)
         )
-        return [
-            present.service(s, snapshot.unavailable(session(), s, found.timezone, day, now))
-            for s in services
-        ]
+        result = []
+        for s in services:
+            cap = settings().daily_cap(s.daily_cap)
+            why = snapshot.unavailable(s, found.timezone, now, cap, issued.get(s.id, 0))
+            result.append(present.service(s, why, cap))
+        return result
 
 
 @blp.route(f"/{OFFICE}/counters")
@@ -87,6 +100,8 @@ class Tickets(MethodView):
         return [present.ticket(engine.where_it_stands(session(), ticket, settings()))]
 
     @blp.allow(STAFF | {Who.KIOSK}, At.OFFICE)
+    @limits.issue_limits
+    @blp.alt_response(429, schema=Error, description=TOO_MANY)
     @blp.arguments(IssueHeaders(), location="headers")
     @blp.arguments(IssueTicket())
     @blp.response(201, TicketOut)
@@ -144,6 +159,42 @@ def _issue(
         printing.dispatch(order)
         payload["print"] = printing.job_view(order.job)
     return payload
+
+
+@blp.route(f"/{OFFICE}/tickets/cancel")
+class CancelWaiting(MethodView):
+    @blp.allow(MANAGERS, At.OFFICE, N_("only a manager or an administrator cancels in bulk"))
+    @blp.arguments(BulkCancel())
+    @blp.response(200, BulkCancelOut)
+    def post(self, body: dict[str, Any], office: str) -> dict[str, Any]:
+        """Cancel today's waiting tickets of a service, numbers `from`–`to` or `all`: the office's
+        manager (or an administrator) clearing a flood. Each ticket gets its `cancelled` event;
+        tickets already called or finished are left as they are."""
+        found, principal = office_or_404(office), caller()
+        cancelled = engine.cancel_waiting(
+            session(),
+            found,
+            body["service"],
+            first=body["first"],
+            last=body["last"],
+            actor=principal.actor,
+        )
+        numbers = [t.number for t in cancelled]
+        audit.record(
+            session(),
+            acting(),
+            "tickets.cancel",
+            at=utcnow(),
+            office_id=found.id,
+            target=f"{body['service']}: {body['first'] or '…'}–{body['last'] or '…'}",
+            after={"cancelled": len(cancelled), "numbers": numbers},
+        )
+        session().commit()
+        return {
+            "service": body["service"],
+            "cancelled": len(cancelled),
+            "numbers": numbers,
+        }
 
 
 @blp.route(f"/{OFFICE}/queue")

@@ -75,8 +75,8 @@ def ticket(issued: Issued) -> dict[str, Any]:
     }
 
 
-def service(s: Service, unavailable: str | None = None) -> dict[str, Any]:
-    """A service and whether it issues tickets now (and why not)."""
+def service(s: Service, unavailable: str | None, daily_cap: int | None) -> dict[str, Any]:
+    """A service, the daily cap that holds for it, and whether it issues tickets now."""
     return {
         "code": s.code,
         "letter": s.letter,
@@ -87,7 +87,7 @@ def service(s: Service, unavailable: str | None = None) -> dict[str, Any]:
         "active": s.active,
         "opens_at": s.opens_at,
         "closes_at": s.closes_at,
-        "daily_cap": s.daily_cap,
+        "daily_cap": daily_cap,
         "available": unavailable is None,
         "unavailable_reason": unavailable,
     }
@@ -162,7 +162,7 @@ def board(snapshot: Snapshot) -> dict[str, Any]:
         "at": _local(snapshot.at, tz),
         "services": [
             {
-                **service(q.service, q.unavailable),
+                **service(q.service, q.unavailable, q.daily_cap),
                 "waiting": q.waiting,
                 "oldest_queued_at": _local(q.oldest_queued_at, tz),
                 **_eta(q.estimate),

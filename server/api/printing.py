@@ -14,11 +14,11 @@ from server import printing
 from server.api import present
 from server.api.access import STAFF, At, Who, caller
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session
+from server.api.context import office_or_404, session, settings
 from server.api.schemas import PrintJobOut
 from server.auth import Caller
-from server.engine import ticket_by_id
-from server.models import PrintJob, PrintState, Ticket
+from server.engine import reprints
+from server.models import PrintJob, PrintState
 
 blp = Blueprint("printing", __name__, url_prefix="/api/v1", description="Printing")
 
@@ -65,20 +65,24 @@ class Reprint(MethodView):
     @blp.allow(STAFF, At.TICKET)
     @blp.response(201, PrintJobOut)
     def post(self, ticket: int) -> dict[str, Any]:
-        """Print a ticket again on the printer of the kiosk that issued it."""
+        """Print a ticket again on the printer of the kiosk that issued it: while it waits or
+        is called, a few times at most (409 ``reprint_refused`` otherwise)."""
+        principal = caller()
         last = session().scalar(
             select(PrintJob).where(PrintJob.ticket_id == ticket).order_by(PrintJob.id.desc())
         )
         if last is None:
             abort(409, message=gettext("this ticket was not issued at a kiosk with a printer"))
-        token = session().scalar(select(Ticket.public_token).where(Ticket.id == ticket))
+        again = reprints.reprint(
+            session(), ticket, limit=settings().reprint_limit, actor=principal.actor
+        )
         order = printing.create_job(
             session(),
-            ticket_by_id(session(), ticket),
+            again,
             last.kiosk_token_id,
             last.printer,
             last.language,
-            present.status_url(token, last.language),
+            present.status_url(again.public_token, last.language),
         )
         session().commit()
         printing.dispatch(order)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from flask_babel import gettext
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from server.models import PAUSE_REASONS, PRIORITY_REASONS, CounterState, TicketStatus
 
@@ -145,6 +154,49 @@ class TicketLookup(Schema):
 
 class Transfer(Schema):
     service = SERVICE_CODE
+
+
+def _number_bound(description: str, key: str) -> fields.Integer:
+    return fields.Integer(
+        strict=True,
+        data_key=key,
+        load_default=None,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": description},
+    )
+
+
+class BulkCancel(Schema):
+    service = SERVICE_CODE
+    first = _number_bound("the first number of the range: 5 for `B-005`", "from")
+    last = _number_bound("the last number of the range, inclusive", "to")
+    all = StrictBoolean(
+        load_default=False,
+        metadata={"description": "true: every waiting ticket of the service (instead of a range)"},
+    )
+
+    @validates_schema
+    def _range_or_all(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        first, last = data["first"], data["last"]
+        if data["all"]:
+            if first is not None or last is not None:
+                raise ValidationError(gettext("give a range or all, not both"), "all")
+            return
+        if first is None or last is None:
+            raise ValidationError(
+                gettext("give the range's first and last number (from, to), or all: true"),
+                "from" if first is None else "to",
+            )
+        if last < first:
+            raise ValidationError(gettext("'to' is a smaller number than 'from'"), "to")
+
+
+class BulkCancelOut(Schema):
+    service = fields.String()
+    cancelled = fields.Integer(metadata={"description": "how many waiting tickets were cancelled"})
+    numbers = fields.List(
+        fields.String(), metadata={"description": "the cancelled tickets' numbers, in order"}
+    )
 
 
 class CounterRef(Schema):

@@ -6,6 +6,7 @@ change the session and record events; the caller commits, and events are
 published after the commit.
 """
 
+from server.engine.bulk import cancel_waiting
 from server.engine.counters import (
     UNCHECKED,
     call_next,
@@ -85,6 +86,7 @@ __all__ = [
     "by_public_token",
     "call_next",
     "call_number",
+    "cancel_waiting",
     "close_counter",
     "close_day",
     "current_ticket",

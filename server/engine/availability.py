@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.engine.clock import zone
 from server.engine.errors import N_
-from server.models import DailySequence
+from server.models import DailySequence, Service
 
 
 class Unavailable(StrEnum):
@@ -28,16 +28,20 @@ MESSAGES = {
     Unavailable.DAILY_CAP: N_("today's tickets for service %(service)s are all taken"),
 }
 
-_sequences = DailySequence.__table__
-_ISSUED_TODAY = select(_sequences.c.last).where(
-    _sequences.c.service_id == bindparam("service_id"),
-    _sequences.c.business_date == bindparam("day"),
+_sequences, _services = DailySequence.__table__, Service.__table__
+_ISSUED = (
+    select(_sequences.c.service_id, _sequences.c.last)
+    .join(_services, _services.c.id == _sequences.c.service_id)
+    .where(
+        _services.c.office_id == bindparam("office_id"),
+        _sequences.c.business_date == bindparam("day"),
+    )
 )
 
 
-def issued_today(session: Session, service_id: int, day: date) -> int:
-    """Numbers the service has handed out on ``day`` (transfers included)."""
-    return session.execute(_ISSUED_TODAY, {"service_id": service_id, "day": day}).scalar() or 0
+def issued_today(session: Session, office_id: int, day: date) -> dict[int, int]:
+    """Numbers each service of the office has handed out on ``day`` (transfers included)."""
+    return dict(session.execute(_ISSUED, {"office_id": office_id, "day": day}).all())
 
 
 def reason(

@@ -17,13 +17,19 @@ _table = DailySequence.__table__
 _tickets, _services = Ticket.__table__, Service.__table__
 
 
+#: The cap bound when a number has none (a transfer, or no cap configured).
+NO_CAP = 2**31 - 1
+
+
 def _bump(insert):
     stmt = insert(_table).values(
         service_id=bindparam("service_id"), business_date=bindparam("day"), last=1
     )
+    # At the cap the row is left as it is and nothing is returned.
     return stmt.on_conflict_do_update(
         index_elements=[_table.c.service_id, _table.c.business_date],
         set_={"last": _table.c.last + 1},
+        where=_table.c.last < bindparam("cap"),
     ).returning(_table.c.last)
 
 
@@ -34,15 +40,20 @@ _BUMP = {
 }
 
 
-def next_sequence(session: Session, service_id: int, day: date) -> int:
-    """Bump and return the service's counter for ``day`` in one statement.
+def next_sequence(
+    session: Session, service_id: int, day: date, cap: int | None = None
+) -> int | None:
+    """Bump and return the service's counter for ``day`` in one statement; None at ``cap``.
 
     The upsert takes the row lock, so concurrent requests in any process queue
     behind it and each gets its own number; the unique constraint on tickets
-    backs this up should anything else go wrong.
+    backs this up should anything else go wrong. The cap is held by the same
+    statement, so two requests racing for the last number cannot both get one.
+    The first number of a day is always given: a cap below 1 is the caller's to refuse.
     """
     bump = _BUMP[session.get_bind().dialect.name]
-    return bump.scalar(session, {"service_id": service_id, "day": day})
+    params = {"service_id": service_id, "day": day, "cap": NO_CAP if cap is None else cap}
+    return bump.scalar(session, params)
 
 
 def display_number(letter: str, sequence: int) -> str:

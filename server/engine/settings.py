@@ -17,9 +17,21 @@ class EngineSettings:
     estimate_min_samples: int = 3
     #: Seconds a computed service time is reused before it is read again.
     estimate_cache_seconds: float = 30.0
+    #: Tickets a service issues a day when it sets no cap of its own (None: no cap).
+    default_daily_cap: int | None = 500
+    #: Times staff may print a ticket again (server/engine/reprints.py).
+    reprint_limit: int = 3
 
     def __post_init__(self) -> None:
         if self.priority_bound < 1:
             raise ValueError("priority_bound must be at least 1")
         if self.default_service_seconds < 1:
             raise ValueError("default_service_seconds must be positive")
+        if self.default_daily_cap is not None and self.default_daily_cap < 1:
+            raise ValueError("default_daily_cap must be positive (None: no cap)")
+        if self.reprint_limit < 0:
+            raise ValueError("reprint_limit must not be negative")
+
+    def daily_cap(self, own: int | None) -> int | None:
+        """The cap that holds for a service: its own, else the default."""
+        return own if own is not None else self.default_daily_cap

@@ -9,7 +9,7 @@ grow with history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -70,6 +70,8 @@ class ServiceQueue:
     estimate: Estimate | None
     unavailable: str | None = None
     oldest_queued_at: datetime | None = None
+    #: The cap that holds for the service today: its own, else the default (None: none).
+    daily_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,15 @@ class Snapshot:
 
 
 def unavailable(
-    session: Session, service: Service, timezone: str, day: date, now: datetime
+    service: Service, timezone: str, now: datetime, daily_cap: int | None, issued: int
 ) -> str | None:
-    """Why ``service`` issues no ticket now (None when it does)."""
+    """Why ``service`` issues no ticket now (None when it does), ``issued`` numbers today."""
     why = availability.reason(
         active=service.active,
         opens_at=service.opens_at,
         closes_at=service.closes_at,
-        daily_cap=service.daily_cap,
-        issued=availability.issued_today(session, service.id, day) if service.daily_cap else 0,
+        daily_cap=daily_cap,
+        issued=issued,
         timezone=timezone,
         now=now,
     )
@@ -113,6 +115,7 @@ def take(
     # tickets at shared counters included; its own waiting count alone would understate it.
     ahead = newcomers_ahead(session, office, counts)
     oldest = dict(session.execute(_OLDEST, {**params, "day": day}).all())
+    issued = availability.issued_today(session, office.id, day)
     services = session.scalars(
         select(Service).where(Service.office_id == office.id).order_by(Service.position, Service.id)
     ).all()
@@ -121,8 +124,15 @@ def take(
             service=service,
             waiting=counts.get(service.id, 0),
             estimate=estimate(session, ahead.get(service.id, _UNSERVED), settings),
-            unavailable=unavailable(session, service, office.timezone, day, now),
+            unavailable=unavailable(
+                service,
+                office.timezone,
+                now,
+                settings.daily_cap(service.daily_cap),
+                issued.get(service.id, 0),
+            ),
             oldest_queued_at=oldest.get(service.id),
+            daily_cap=settings.daily_cap(service.daily_cap),
         )
         for service in services
     ]

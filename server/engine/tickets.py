@@ -140,6 +140,7 @@ def issue(
         queued_at=now,
         now=now,
         request_key=request_key,
+        settings=settings,
     )
     events.record(
         session, EventType.ISSUED, office_id=office.id, at=now, actor=actor, ticket=ticket
@@ -271,7 +272,13 @@ def _new_ticket(
     now: datetime,
     transferred_from: Ticket | None = None,
     request_key: str | None = None,
+    settings: EngineSettings | None = None,
 ) -> TicketFacts:
+    """A waiting ticket of the service, if it issues one now.
+
+    The daily cap (the service's own, else ``settings``' default) limits new arrivals; a
+    citizen transferred here already waited, and is never turned away by it.
+    """
     service = _SERVICE.first(session, {"office_id": office.id, "code": service_code})
     if service is None:
         raise NotFound(
@@ -282,23 +289,23 @@ def _new_ticket(
     if transferred_from is not None and transferred_from.service_id == service.id:
         raise DomainError(N_("a ticket cannot be transferred to the service it is already in"))
     day = ensure_closed(session, office, now)
+    cap = None if transferred_from else (settings or EngineSettings()).daily_cap(service.daily_cap)
     why = availability.reason(
         active=service.active,
         opens_at=service.opens_at,
         closes_at=service.closes_at,
-        daily_cap=service.daily_cap,
-        # A citizen transferred here already waited: the cap limits new arrivals only.
-        issued=0
-        if transferred_from or service.daily_cap is None
-        else availability.issued_today(session, service.id, day),
+        daily_cap=cap,
+        # The numbering holds the cap itself, exactly (below); here only a cap of 0 refuses.
+        issued=0,
         timezone=office.timezone,
         now=now,
     )
-    if why is not None:
+    sequence = numbering.next_sequence(session, service.id, day, cap) if why is None else None
+    if sequence is None:
+        why = why or availability.Unavailable.DAILY_CAP
         raise ServiceUnavailable(
             availability.MESSAGES[why], service=service_names(session, service.id), reason=why.value
         )
-    sequence = numbering.next_sequence(session, service.id, day)
     row = _INSERT.first(
         session,
         {

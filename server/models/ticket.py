@@ -70,6 +70,8 @@ class EventType(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     COUNTER = "counter"
+    #: Staff printed the ticket again (no change of status: the audit trail of reprints).
+    REPRINTED = "reprinted"
 
 
 def _measured(start: str, end: str) -> Computed:

@@ -12,7 +12,7 @@ import { io } from "/assets/socket.io-client/socket.io.esm.min.js";
 
 export const EVENTS = [
   "issued", "called", "reinstated", "recalled", "started", "parked", "resumed", "done",
-  "no_show", "transferred", "cancelled", "expired", "counter",
+  "no_show", "transferred", "cancelled", "expired", "counter", "reprinted",
 ];
 
 // What each event does to the counter's current ticket (the rest leave it).

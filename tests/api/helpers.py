@@ -20,6 +20,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/offices/amol/counters", None),
     ("POST", "/offices/amol/tickets", {"service": "civil"}),
     ("GET", "/offices/amol/tickets?number=B-001", None),
+    ("POST", "/offices/amol/tickets/cancel", {"service": "civil", "all": True}),
     ("GET", "/offices/amol/queue", None),
     ("GET", "/counters/{counter}", None),
     ("POST", "/counters/{counter}/next", None),

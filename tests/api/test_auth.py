@@ -27,6 +27,7 @@ ALLOWED = {
     "/offices/amol/counters": ANYONE,
     "/offices/amol/tickets": (*STAFF, "kiosk"),
     "/offices/amol/queue": (*STAFF, "display"),
+    "/offices/amol/tickets/cancel": ("manager", "admin"),
 }
 CALLERS = (*ANYONE, "other_clerk", "other_kiosk", "other_display")
 

@@ -147,6 +147,44 @@ TRANSFER_ONLY = [
 ]
 
 
+def bulk(name: str, value: Any, status: int = 422, code: str = "invalid", field: Any = None) -> Any:
+    """A body of the manager's bulk cancel and how it is refused."""
+    return case(name, body(value), status, code, field)
+
+
+#: Refused before any ticket is touched (the world must not change).
+BULK_CANCEL = [
+    bulk("empty", {}, field="service"),
+    bulk("service only", {"service": "civil"}, field="from"),
+    bulk("from without to", {"service": "civil", "from": 2}, field="to"),
+    bulk("to without from", {"service": "civil", "to": 2}, field="from"),
+    bulk("to before from", {"service": "civil", "from": 5, "to": 2}, field="to"),
+    bulk("range and all", {"service": "civil", "from": 1, "to": 2, "all": True}, field="all"),
+    bulk("all false", {"service": "civil", "all": False}, field="from"),
+    bulk("all 'true'", {"service": "civil", "all": "true"}, field="all"),
+    bulk("all 1", {"service": "civil", "all": 1}, field="all"),
+    bulk("from 0", {"service": "civil", "from": 0, "to": 2}, field="from"),
+    bulk("from -1", {"service": "civil", "from": -1, "to": 2}, field="from"),
+    bulk("from '1'", {"service": "civil", "from": "1", "to": 2}, field="from"),
+    bulk("from 1.5", {"service": "civil", "from": 1.5, "to": 2}, field="from"),
+    bulk("from true", {"service": "civil", "from": True, "to": 2}, field="from"),
+    bulk("to 2**31", {"service": "civil", "from": 1, "to": 2**31}, field="to"),
+    bulk("from a number", {"service": "civil", "from": "B-001", "to": 2}, field="from"),
+    bulk("unknown field", {"service": "civil", "all": True, "reason": "x"}, field="reason"),
+    bulk("service list", {"service": ["civil"], "all": True}, field="service"),
+    bulk("service upper case", {"service": "CIVIL", "all": True}, field="service"),
+    bulk("unknown service", {"service": "nope", "all": True}, 404, "not_found"),
+]
+
+
+@pytest.mark.parametrize(("request_body", "status", "code", "field"), BULK_CANCEL)
+def test_the_bulk_cancel_refuses_bad_bodies(world: World, request_body, status, code, field):
+    response = send(
+        world.client, "POST", "/offices/amol/tickets/cancel", world.tokens.manager, **request_body
+    )
+    _check(response, status, code, field)
+
+
 #: The two requests with a body: issuing, and transferring the ticket called at counter 1.
 BOTH_BODIES = pytest.mark.parametrize(
     "path", ["/offices/amol/tickets", "/tickets/{called}/transfer"]
@@ -235,6 +273,7 @@ OFFICE_ENDPOINTS = [
     pytest.param("GET", "counters", None, id="counters"),
     pytest.param("POST", "tickets", {"service": "civil"}, id="issue"),
     pytest.param("GET", "queue", None, id="queue"),
+    pytest.param("POST", "tickets/cancel", {"service": "civil", "all": True}, id="bulk cancel"),
 ]
 
 
@@ -298,6 +337,8 @@ WRONG_METHODS = [
     *(("GET", f"/tickets/{{ticket}}/{name}") for name in (*TICKET_ACTIONS, "transfer")),
     ("PUT", "/tickets/{ticket}/transfer"),
     ("DELETE", "/tickets/{ticket}/cancel"),
+    ("GET", "/offices/amol/tickets/cancel"),
+    ("GET", "/tickets/{ticket}/reprint"),
     ("POST", "/health"),
     ("POST", "/openapi.json"),
 ]

@@ -105,3 +105,42 @@ def test_transfer_never_fails_with_a_500(
         content_type="application/json",
     )
     _check(response, 200, data)
+
+
+bulk_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "service": st.sampled_from(CODES) | json_values,
+        "from": st.integers() | json_values,
+        "to": st.integers() | json_values,
+        "all": st.booleans() | json_values,
+    },
+)
+
+
+@FUZZ
+@given(
+    data=st.one_of(
+        bulk_like.map(json.dumps),
+        bulk_like.map(json.dumps),
+        json_values.map(json.dumps),
+        st.text(max_size=200),
+        st.binary(max_size=200),
+    )
+)
+def test_the_bulk_cancel_never_fails_with_a_500(
+    client: FlaskClient, tokens: Tokens, data: str | bytes
+):
+    response = send(
+        client,
+        "POST",
+        "/offices/amol/tickets/cancel",
+        tokens.manager,
+        data=data,
+        content_type="application/json",
+    )
+    event(f"status {response.status_code}")
+    assert_4xx_shape(response)
+    if response.status_code < 400:
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert isinstance(response.get_json()["cancelled"], int)

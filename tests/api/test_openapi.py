@@ -20,6 +20,8 @@ DOCUMENTED = [
     ("get", "/api/v1/offices/{office}/counters"),
     ("post", "/api/v1/offices/{office}/tickets"),
     ("get", "/api/v1/offices/{office}/queue"),
+    ("post", "/api/v1/offices/{office}/tickets/cancel"),
+    ("post", "/api/v1/tickets/{ticket}/reprint"),
     *(
         ("post", f"/api/v1/counters/{{counter}}/{name}")
         for name in ("next", "open", "pause", "close")
@@ -190,3 +192,14 @@ def test_every_pattern_reads_the_same_in_a_javascript_client(document: dict[str,
         # lets a final newline through in Python but not in ECMAScript.
         assert "\\A" not in pattern and "\\Z" not in pattern and "$" not in pattern, pattern
         assert pattern.startswith("^"), pattern
+
+
+def test_issuing_documents_the_rate_limits_429(document: dict[str, Any]):
+    responses = document["paths"]["/api/v1/offices/{office}/tickets"]["post"]["responses"]
+    assert "Retry-After" in _resolve(document, responses["429"])["description"]
+
+
+def test_the_bulk_cancel_takes_a_service_and_a_range_or_all(document: dict[str, Any]):
+    schema = _request_schema(document, "/api/v1/offices/{office}/tickets/cancel")
+    assert schema["required"] == ["service"]
+    assert {"service", "from", "to", "all"} <= set(schema["properties"])

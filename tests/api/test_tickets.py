@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -299,6 +300,44 @@ def test_a_switched_off_service_issues_no_tickets(
     }
     # The citizen already waiting for it is still served.
     assert call_next(client, tokens.clerk, counters[3])["number"] == "C-001"
+
+
+def test_a_full_service_refuses_the_next_ticket_in_the_words_the_kiosk_shows(
+    app: Flask, client: FlaskClient, tokens: Tokens, monkeypatch
+):
+    """No service of amol sets a cap: the default one holds (500, here 2)."""
+    settings = app.extensions["nobat.engine_settings"]
+    assert settings.default_daily_cap == 500
+    monkeypatch.setitem(
+        app.extensions, "nobat.engine_settings", replace(settings, default_daily_cap=2)
+    )
+    issue(client, tokens.kiosk, "post")
+    issue(client, tokens.kiosk, "post")
+
+    refused = send(client, "POST", "/offices/amol/tickets", tokens.kiosk, json={"service": "post"})
+    error = assert_error(refused, 409, "service_unavailable")
+    assert error["details"] == {"service": "post", "reason": "daily_cap"}
+    assert error["message"] == "نوبت‌های امروز خدمت خدمت post تمام شده است"
+    english = send(
+        client,
+        "POST",
+        "/offices/amol/tickets",
+        tokens.kiosk,
+        json={"service": "post"},
+        headers={"Accept-Language": "en"},
+    )
+    assert (
+        english.get_json()["error"]["message"] == "today's tickets for service Post are all taken"
+    )
+    # The kiosk's menu then shows it as full (its reason_daily_cap), with the cap in force.
+    services = send(client, "GET", "/offices/amol/services", tokens.kiosk).get_json()
+    post = next(s for s in services if s["code"] == "post")
+    assert (post["available"], post["unavailable_reason"], post["daily_cap"]) == (
+        False,
+        "daily_cap",
+        2,
+    )
+    assert issue(client, tokens.kiosk, "civil")["number"] == "B-001"
 
 
 def test_times_carry_the_offset_of_the_office_own_zone(app: Flask, client: FlaskClient):

@@ -344,6 +344,36 @@ def test_a_network_error_while_issuing_offers_a_retry(kiosk, page):
     )
 
 
+def test_a_rate_limited_request_says_when_and_offers_a_retry_with_the_same_key(kiosk, page):
+    open_kiosk(page, kiosk)
+    refused = []
+    words = "تعداد درخواست‌ها بیش از حد است. لطفاً ۱۲ ثانیهٔ دیگر دوباره امتحان کنید."
+
+    def too_many_once(route):
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.headers["idempotency-key"])
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "12"},
+            content_type="application/json",
+            body=json.dumps({"error": {"code": "too_many_requests", "message": words}}),
+        )
+
+    page.route("**/api/v1/offices/amol/tickets*", too_many_once)
+    page.locator('.group[data-group="post_bank"]').click()
+    page.wait_for_timeout(TAP_GUARD_MS)
+    page.locator('.service[data-service="post-bank"]').click()
+    expect(page.locator("#problem-message")).to_have_text(words)
+    expect(page.locator("#problem-retry")).to_be_visible()
+
+    with page.expect_response(is_ticket_post) as answer:
+        page.locator("#problem-retry").click()
+    assert answer.value.status == 201
+    assert answer.value.request.headers["idempotency-key"] == refused[0]
+
+
 def test_a_retry_after_a_lost_answer_gets_the_same_ticket_not_a_second_one(kiosk, page):
     open_kiosk(page, kiosk)
     reached = []

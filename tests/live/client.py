@@ -16,7 +16,7 @@ import socketio
 
 EVENTS = (
     "issued", "called", "reinstated", "recalled", "started", "parked", "resumed", "done",
-    "no_show", "transferred", "cancelled", "expired", "counter",
+    "no_show", "transferred", "cancelled", "expired", "counter", "reprinted",
 )  # fmt: skip
 AT_COUNTER = ("called", "reinstated", "recalled", "started", "resumed")
 LEFT_COUNTER = ("done", "no_show", "transferred", "expired", "parked")

@@ -35,6 +35,8 @@ class Cluster:
     async_mode: str = "gevent"
     #: a folder for each server's output (discarded when None)
     logs: Path | None = None
+    #: further environment of every server, e.g. ``{"NOBAT_RATE_LIMITS": "off"}``
+    extra_env: dict[str, str] = field(default_factory=dict)
     ports: list[int] = field(default_factory=list)
     processes: dict[int, subprocess.Popen] = field(default_factory=dict)
 
@@ -56,6 +58,7 @@ class Cluster:
             "NOBAT_ASYNC_MODE": self.async_mode,
             "NOBAT_THREADS": "128",
             "NOBAT_LOG_LEVEL": "warning",
+            **self.extra_env,
         }
 
     def start(self, count: int) -> None:
