@@ -61,6 +61,9 @@ def test_a_manager_cancels_exactly_the_range_and_each_ticket_gets_its_event(
             )
         ).all()
     assert trail == [(manager, "bulk cancel B-001..B-006: 5 tickets")] * 5
+    (logged,) = send(client, "GET", "/offices/amol/audit", tokens.manager).get_json()
+    assert (logged["actor"], logged["action"]) == ("manager", "tickets.cancel")
+    assert logged["target"] == "civil: 1–6" and logged["after"]["numbers"] == expected
 
 
 def test_all_cancels_every_waiting_ticket_of_the_service_and_no_other(
