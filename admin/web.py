@@ -1,4 +1,6 @@
-"""``/admin/<office>/devices``: pair a kiosk or display by its code, list and revoke devices."""
+"""An office's administration pages: ``/admin/<office>/devices`` (pair a kiosk or display by
+its code, list and revoke devices) and ``/admin/<office>/display`` (the wall display's
+message and voice)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,17 @@ bp = Blueprint(
 @bp.get("/admin/<string(maxlength=32):office>/devices")
 def devices_page(office: str) -> ResponseReturnValue:
     """The office's devices, for its managers and administrators."""
+    return _page("admin/devices.html", office)
+
+
+@bp.get("/admin/<string(maxlength=32):office>/display")
+def display_page(office: str) -> ResponseReturnValue:
+    """The office's wall display settings: the message, the voice and its quiet hours."""
+    return _page("admin/display.html", office)
+
+
+def _page(template: str, office: str) -> Response:
+    """An administration page of an office, for its managers and administrators."""
     user = require_signed_in(db.session)
     found = office_by_code(db.session, office)
     if found is None:
@@ -36,8 +49,8 @@ def devices_page(office: str) -> ResponseReturnValue:
         )
     )
     if not allowed:
-        abort(403, message=gettext("Only the office's managers look after its devices."))
-    response = Response(render_template("admin/devices.html", office=found, user=user))
+        abort(403, message=gettext("Only the office's managers look after its set-up."))
+    response = Response(render_template(template, office=found, user=user))
     response.headers["Cache-Control"] = "no-store"
     return response
 

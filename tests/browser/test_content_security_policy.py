@@ -219,6 +219,20 @@ def test_the_regional_dashboard_draws(office: Office, watched):
     assert browser.settle(page) == []
 
 
+def test_the_office_administration_pages_and_the_audit_log(office: Office, watched):
+    browser = watched()
+    page = browser.page()
+    sign_in(page, office, "manager", "/admin/amol/devices")
+    expect(page.locator("#device-rows tr").first).to_be_visible()
+    assert browser.settle(page) == []
+    page.goto(f"{office.url}/admin/amol/display")
+    expect(page.locator("#volume")).not_to_have_value("")
+    assert browser.settle(page) == []
+    page.goto(f"{office.url}/manager/amol/audit")
+    expect(page.locator("main h2")).to_be_visible()
+    assert browser.settle(page) == []
+
+
 def test_a_refused_page_is_a_page_too(office: Office, watched):
     browser = watched()
     page = browser.page()

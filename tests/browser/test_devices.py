@@ -128,3 +128,33 @@ def test_the_devices_page_in_both_languages(chromium: Browser, office: Office, l
     expect(manager.locator("html")).to_have_attribute("dir", "rtl" if lang == "fa" else "ltr")
     screenshot(manager, f"devices-{lang}")
     assert serious_accessibility_problems(manager) == []
+
+
+def test_a_manager_sets_the_wall_displays_message_and_voice_on_its_page(
+    office: Office, chromium: Browser
+):
+    page = devices_page(chromium, office)
+    page.get_by_role("navigation", name="صفحه‌های دفتر").get_by_role(
+        "link", name="نمایشگر دیواری"
+    ).click()
+    page.wait_for_url(re.compile(r"/admin/amol/display"))
+    expect(page.locator("#volume")).to_have_value(re.compile(r"^[0-9]+$"))
+    page.locator("#message").fill("امروز تا ساعت ۱۴ باز هستیم")
+    page.locator("#volume").fill("150")
+    page.locator("#quiet-from").fill("22:00")
+    page.locator("#save").click()
+    expect(page.locator("#volume-error")).to_have_text("بلندی صدا عددی صحیح از ۰ تا ۱۰۰ است.")
+    expect(page.locator("#quiet-error")).to_be_visible()
+    page.locator("#volume").fill("60")
+    page.locator("#quiet-until").fill("۰۷:۰۰")  # Persian digits are read as digits
+    page.locator("#save").click()
+    expect(page.locator("#status")).to_have_text(re.compile("ذخیره شد"))
+    assert page.locator("#volume-error").is_hidden() and page.locator("#quiet-error").is_hidden()
+    status, settings = office.server.get(
+        "/api/v1/offices/amol/display-settings", office.token("manager")
+    )
+    assert status == 200 and settings["volume"] == 60
+    assert settings["message"] == "امروز تا ساعت ۱۴ باز هستیم"
+    assert settings["quiet_hours"] == {"from": "22:00", "until": "07:00"}
+    assert serious_accessibility_problems(page) == []
+    page.context.close()
