@@ -14,6 +14,7 @@ def register(app: Flask, api: Api) -> None:
         health,
         offices,
         printing,
+        province,
         staffing,
         stats,
         tickets,
@@ -22,5 +23,17 @@ def register(app: Flask, api: Api) -> None:
     from server.api.blueprint import register_converters
 
     register_converters(app, api)
-    for module in (health, offices, counters, tickets, printing, devices, voice, stats, staffing):
+    modules = (
+        health,
+        offices,
+        counters,
+        tickets,
+        printing,
+        devices,
+        voice,
+        stats,
+        staffing,
+        province,
+    )
+    for module in modules:
         api.register_blueprint(module.blp)
