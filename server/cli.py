@@ -1,9 +1,10 @@
-"""The ``nobat`` command: database, demo data, users, tokens, device links, serving."""
+"""The ``nobat`` command: database, demo data, users, tokens, device links, serving.
+
+Province files (``nobat province``), voice and simulation commands have modules of their own."""
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from datetime import timedelta
 
@@ -14,12 +15,21 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from printer_drivers import PrinterError, open_printer
-from server import auth, cli_simulate, cli_voice, demo, device_links, staff_sessions
+from server import (
+    auth,
+    cli_province,
+    cli_simulate,
+    cli_voice,
+    demo,
+    device_links,
+    staff_sessions,
+)
 from server.app import create_app
 from server.engine import close_day
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import ApiToken, Counter, ManagerOffice, Office, Role, TokenKind, User
+from server.models.auth import USERNAME
 from server.passwords import hash_password
 from server.seed import seed_demo
 
@@ -38,6 +48,7 @@ def main() -> None:
 main.add_command(cli_voice.voice_group)
 main.add_command(cli_voice.office_group)
 main.add_command(cli_simulate.simulate_command)
+main.add_command(cli_province.province_group)
 
 
 @main.command("seed-demo")
@@ -70,13 +81,11 @@ def user_group() -> None:
     """Staff users."""
 
 
-# A name to log in with: letters (Persian too) and digits, then also ".", "_" or "-".
-_USERNAME = re.compile(r"[^\W_][\w.-]{0,63}")
 MIN_PASSWORD = 8
 
 
 def _username(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    if not _USERNAME.fullmatch(value):
+    if not USERNAME.fullmatch(value):
         raise click.BadParameter(
             "1 to 64 letters or digits, then also '.', '_' or '-', without spaces"
         )

@@ -37,3 +37,12 @@ def check_password(stored: str, password: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(candidate.hex(), digest)
+
+
+# No 0/O, 1/l/i: a password handed over on paper or read aloud is typed right the first time.
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def generate_password(length: int = 12) -> str:
+    """A random password for a new user, to hand over once (12 of 31 characters: 59 bits)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))

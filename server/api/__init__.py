@@ -16,6 +16,7 @@ def register(app: Flask, api: Api) -> None:
         office_devices,
         offices,
         printing,
+        province,
         staffing,
         stats,
         tickets,
@@ -36,5 +37,6 @@ def register(app: Flask, api: Api) -> None:
         stats,
         staffing,
         audit,
+        province,
     ):
         api.register_blueprint(module.blp)

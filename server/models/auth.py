@@ -3,6 +3,7 @@ tokens are bound to one office, a counter device's also to one counter)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -18,6 +19,10 @@ class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
     CLERK = "clerk"
+
+
+#: A name to sign in with: letters (Persian too) and digits, then also ".", "_" or "-".
+USERNAME = re.compile(r"[^\W_][\w.-]{0,63}")
 
 
 class TokenKind(StrEnum):
