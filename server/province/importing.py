@@ -30,8 +30,8 @@ def hash_each(passwords: list[str]) -> list[str]:
 
 def hash_on_every_core(passwords: list[str]) -> list[str]:
     """The same on a thread per core: scrypt lets go of the GIL (the CLI's choice; a served
-    worker under gevent must not start threads of its own)."""
-    workers = min(len(passwords), os.cpu_count() or 1)
+    worker under gevent must not start threads of its own). At most 8: each takes 16 MB."""
+    workers = min(len(passwords), os.cpu_count() or 1, 8)
     if workers <= 1:
         return hash_each(passwords)
     with ThreadPoolExecutor(max_workers=workers) as pool:
