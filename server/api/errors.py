@@ -64,14 +64,15 @@ def error_response(
 #: Characters of echoed input shown as escapes: controls (NUL…) and the bidi embeddings,
 #: overrides and isolates, which would reorder the text of the message around them.
 _UNSHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-#: Echoed input longer than this is cut.
-ECHO_LIMIT = 64
+#: Echoed input longer than this is cut: in a message, and in details (which also carry
+#: the server's own longer sentences, such as a province file's problems).
+ECHO_LIMIT, DETAILS_LIMIT = 64, 500
 
 
-def echoed(value: str) -> str:
+def echoed(value: str, limit: int = ECHO_LIMIT) -> str:
     """Input quoted safely in an error: invisible and reordering characters as escapes
-    (``\\u202e``), lone surrogates replaced, cut at ``ECHO_LIMIT`` characters."""
-    cut = value[:ECHO_LIMIT] + ("…" if len(value) > ECHO_LIMIT else "")
+    (``\\u202e``), lone surrogates replaced, cut at ``limit`` characters."""
+    cut = value[:limit] + ("…" if len(value) > limit else "")
     shown = _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", cut)
     return shown.encode("utf-8", "replace").decode("utf-8")
 
@@ -79,7 +80,7 @@ def echoed(value: str) -> str:
 def _printable(value: Any) -> Any:
     """Echoed input (in details: field names, values) as :func:`echoed` shows it."""
     if isinstance(value, str):
-        return echoed(value)
+        return echoed(value, DETAILS_LIMIT)
     if isinstance(value, dict):
         return {_printable(k): _printable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

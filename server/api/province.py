@@ -13,11 +13,11 @@ from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy.exc import IntegrityError
 
 from server import province
+from server.api.access import At, Who
 from server.api.blueprint import Blueprint
 from server.api.context import reading, session
 from server.api.errors import error_response
-from server.auth import Caller, authenticate
-from server.models import Role
+from server.engine.errors import N_
 
 blp = Blueprint(
     "province",
@@ -31,12 +31,17 @@ MAX_UPLOAD = 16 * 1024 * 1024
 _TYPES = {"yaml": "application/yaml", "zip": "application/zip"}
 
 
+#: Who may read or change a province, and what others are told.
+ADMINISTRATORS = (
+    {Who.ADMIN},
+    At.OWN_SCOPE,
+    N_("only administrators import and export province files"),
+)
+
+
 @blp.before_request
-def _administrators_only() -> None:
-    """Only an administrator reads or changes a province; nothing else is looked at first."""
-    principal = authenticate(session())
-    if principal.caller is not Caller.STAFF or principal.role is not Role.ADMIN:
-        abort(403, message=gettext("only administrators import and export province files"))
+def _larger_uploads() -> None:
+    """A province file may be larger than an API body."""
     request.max_content_length = MAX_UPLOAD
 
 
@@ -97,6 +102,7 @@ class ImportReport(Schema):
 
 @blp.route("/import")
 class Import(MethodView):
+    @blp.allow(*ADMINISTRATORS)
     @blp.arguments(ImportQuery(), location="query")
     @blp.arguments(Upload(), location="files")
     @blp.response(200, ImportReport)
@@ -123,6 +129,7 @@ class Import(MethodView):
 
 @blp.route("/export.<any(yaml, zip):format>")
 class Export(MethodView):
+    @blp.allow(*ADMINISTRATORS)
     @blp.response(200, description="the province file")
     def get(self, format: str) -> Response:
         """Every office with its services and counters, and every user (never a password), as

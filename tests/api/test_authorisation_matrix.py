@@ -162,8 +162,10 @@ def _path(operation: Operation, place: Place) -> str:
         "job": place.job,
     }
     # No device has this id: a manager admitted to revoke it is told 404, changing nothing.
-    values |= {"format": "csv", "device": 2**31 - 1}
-    return re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), operation.rule)
+    values |= {"device": 2**31 - 1}
+    # A choice of values (``<any(csv, xlsx):format>``) takes its first.
+    chosen = re.sub(r"<any\(([a-z]+)[^)]*\):[a-z_]+>", r"\1", operation.rule)
+    return re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), chosen)
 
 
 def _expected(access: Access, who: Who | None, place: str) -> int | None:
