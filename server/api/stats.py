@@ -145,6 +145,7 @@ class OfficeStatsFile(MethodView):
 @blp.route("/stats")
 class RegionalStats(MethodView):
     @blp.allow(MANAGERS, At.OWN_SCOPE, ONLY_MANAGERS)
+    @blp.refusal(404, "no office with one of the codes in `offices`")
     @blp.arguments(RegionalQuery(), location="query")
     @blp.response(200, Report)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +158,7 @@ class RegionalStats(MethodView):
 @blp.route(f"/stats.{FORMAT}")
 class RegionalStatsFile(MethodView):
     @blp.allow(MANAGERS, At.OWN_SCOPE, ONLY_MANAGERS)
+    @blp.refusal(404, "no office with one of the codes in `offices`")
     @blp.arguments(RegionalQuery(), location="query")
     @blp.response(200)
     def get(self, query: dict[str, Any], format: str) -> Response:
