@@ -67,7 +67,7 @@ class DisplaySettings(Schema):
     languages = fields.List(
         fields.String(validate=validate.OneOf(LANGUAGES)),
         validate=[validate.Length(min=1), _distinct],
-        metadata={"description": "spoken in this order after one chime"},
+        metadata={"description": "spoken in this order after one chime", "uniqueItems": True},
     )
     volume = fields.Integer(strict=True, validate=validate.Range(0, 100))
     quiet_hours = fields.Nested(

@@ -15,6 +15,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from server.api.access import At, Who, allow
+from server.api.schemas import Error
 from server.auth import authenticate
 from server.extensions import db
 
@@ -60,17 +61,69 @@ class Blueprint(flask_smorest.Blueprint):
         self, who: Iterable[Who], at: At, refusal: str | None = None
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Admit ``who`` to the decorated operation acting at ``at`` (``server.api.access``),
-        and say so in the OpenAPI document; others are refused with ``refusal`` (a
+        and say so in the OpenAPI document, with the refusals that follow from it (401,
+        403, and 404 for an unknown place); others are refused with ``refusal`` (a
         message id). Put it above the arguments: a caller is refused before its body
         is read."""
         admitted = sorted(who)
+        refusals = [
+            (401, "no valid bearer token or signed-in session", _CHALLENGE),
+            (403, f"a caller other than {', '.join(admitted)}, or of another office", None),
+        ]
+        if at is not At.OWN_SCOPE:
+            refusals.append((404, _UNKNOWN[at], None))
 
         def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-            return self.doc(**{"x-roles": admitted, "x-acts-at": at.value})(
+            result = self.doc(**{"x-roles": admitted, "x-acts-at": at.value})(
                 allow(admitted, at, refusal)(view)
             )
+            for status, description, headers in refusals:
+                result = self.refusal(status, description, headers=headers)(result)
+            return result
 
         return decorate
+
+    def refusal(
+        self, status: int, description: str, *, headers: dict[str, Any] | None = None
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Document that the decorated operation may answer ``status`` (in the error shape)
+        when ``description`` holds."""
+        return self.alt_response(status, schema=Error, description=description, headers=headers)
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        """flask-smorest's arguments (422 for a body or query that does not validate),
+        and for a body the refusals of :class:`JsonParser`: 400, 413 and 415."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return decorator
+
+        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+            result = decorator(view)
+            for status, description in _BODY_REFUSALS:
+                result = self.refusal(status, description)(result)
+            return result
+
+        return decorate
+
+
+#: What a 401 carries besides the error: the challenge of RFC 6750.
+_CHALLENGE = {
+    "WWW-Authenticate": {
+        "description": '`Bearer realm="nobat"`',
+        "schema": {"type": "string"},
+    }
+}
+_UNKNOWN = {
+    At.OFFICE: "no office with this code",
+    At.COUNTER: "no counter with this id",
+    At.TICKET: "no ticket with this id",
+    At.PRINT_JOB: "no print job with this id",
+}
+_BODY_REFUSALS = (
+    (400, "the body is not valid JSON"),
+    (413, "the body is too large"),
+    (415, "the body is not sent as `application/json`"),
+)
 
 
 class IdConverter(IntegerConverter):

@@ -35,11 +35,19 @@ blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description
 COUNTER = "<id:counter>"
 #: Clerks, managers and administrators of the office, and a device at the counter.
 AT_COUNTER = STAFF | {Who.COUNTER}
+#: A counter device acts for the clerk holding its counter: with nobody holding it, no one.
+UNHELD = "a counter device acts at a counter no clerk holds"
+#: Why a counter command may be refused as a conflict.
+REFUSED = (
+    "the counter's state does not allow this (another clerk holds it, a citizen is still "
+    f"at it, …), or {UNHELD}"
+)
 
 
 @blp.route(f"/{COUNTER}")
 class CounterScreen(MethodView):
     @blp.allow(AT_COUNTER, At.COUNTER)
+    @blp.refusal(409, UNHELD)
     @blp.response(200, CounterViewOut)
     def get(self, counter: int) -> dict[str, Any]:
         """What the counter's clerk sees: the citizen at it, what waits, parked tickets, the day."""
@@ -51,6 +59,11 @@ class CounterScreen(MethodView):
 @blp.route(f"/{COUNTER}/next")
 class Next(MethodView):
     @blp.allow(AT_COUNTER, At.COUNTER)
+    @blp.refusal(
+        409,
+        f"{REFUSED}; `changed_meanwhile`: the counter's ticket is not `current`; "
+        "`idempotency_key_reused`: another clerk's key",
+    )
     @blp.arguments(CallHeaders(), location="headers")
     @blp.arguments(NextCall(), required=False)
     @blp.response(200, TicketOut)
@@ -80,6 +93,12 @@ class Next(MethodView):
 @blp.route(f"/{COUNTER}/call")
 class CallByNumberView(MethodView):
     @blp.allow(AT_COUNTER, At.COUNTER)
+    @blp.refusal(404, "no counter with this id, or no ticket with this number today")
+    @blp.refusal(
+        409,
+        f"{REFUSED}; the counter does not serve the ticket's service, or its status does "
+        "not allow a call; `changed_meanwhile`: the counter's ticket is not `current`",
+    )
     @blp.arguments(CallByNumber())
     @blp.response(200, TicketOut)
     def post(self, body: dict[str, Any], counter: int) -> dict[str, Any]:
@@ -100,6 +119,7 @@ class CallByNumberView(MethodView):
 @blp.route(f"/{COUNTER}/pause")
 class Pause(MethodView):
     @blp.allow(AT_COUNTER, At.COUNTER)
+    @blp.refusal(409, REFUSED)
     @blp.arguments(PauseBody(), required=False)
     @blp.response(200, CounterOut)
     def post(self, body: dict[str, Any], counter: int) -> dict[str, Any]:
@@ -115,6 +135,7 @@ def _counter_command(command: Callable[..., CounterFacts], doc: str) -> type[Met
 
     class CounterCommand(MethodView):
         @blp.allow(AT_COUNTER, At.COUNTER)
+        @blp.refusal(409, REFUSED)
         @blp.response(200, CounterOut)
         def post(self, counter: int) -> dict[str, Any]:
             _principal, actor = counter_actor(counter)

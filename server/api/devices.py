@@ -72,6 +72,7 @@ class Pairings(MethodView):
     @blp.response(201, PairingRequestOut)
     @blp.alt_response(404, description="no such office")
     @blp.alt_response(429, description="too many devices are waiting to be paired")
+    @blp.refusal(410, "this secret asked for a pairing already, now expired or delivered")
     @blp.doc(security=[])
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """A kiosk's or display's page asks to be paired: a code for its screen (10 minutes).

@@ -102,6 +102,12 @@ class Tickets(MethodView):
     @blp.allow(STAFF | {Who.KIOSK}, At.OFFICE)
     @limits.issue_limits
     @blp.alt_response(429, schema=Error, description=TOO_MANY)
+    @blp.refusal(404, "no office with this code, or it has no such service")
+    @blp.refusal(
+        409,
+        "`service_unavailable`: the service issues no tickets now (`details.reason` says "
+        "why); `idempotency_key_reused`: the key was used for another request or caller",
+    )
     @blp.arguments(IssueHeaders(), location="headers")
     @blp.arguments(IssueTicket())
     @blp.response(201, TicketOut)

@@ -63,6 +63,7 @@ class OfficeJobs(MethodView):
 @blp.route(f"/tickets/{TICKET}/reprint")
 class Reprint(MethodView):
     @blp.allow(STAFF, At.TICKET)
+    @blp.refusal(409, "the ticket was not issued at a kiosk with a printer")
     @blp.response(201, PrintJobOut)
     def post(self, ticket: int) -> dict[str, Any]:
         """Print a ticket again on the printer of the kiosk that issued it: while it waits or

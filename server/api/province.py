@@ -103,6 +103,7 @@ class ImportReport(Schema):
 @blp.route("/import")
 class Import(MethodView):
     @blp.allow(*ADMINISTRATORS)
+    @blp.refusal(413, "the file is larger than 16 MB")
     @blp.arguments(ImportQuery(), location="query")
     @blp.arguments(Upload(), location="files")
     @blp.response(200, ImportReport)
@@ -130,6 +131,7 @@ class Import(MethodView):
 @blp.route("/export.<any(yaml, zip):format>")
 class Export(MethodView):
     @blp.allow(*ADMINISTRATORS)
+    @blp.refusal(404, "no such format: `yaml` or `zip`")
     @blp.response(200, description="the province file")
     def get(self, format: str) -> Response:
         """Every office with its services and counters, and every user (never a password), as

@@ -31,6 +31,7 @@ _TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+_BUSINESS_DATE = validate.Range(min=stats.EARLIEST, max=stats.LATEST)
 
 
 class StatsQuery(Schema):
@@ -38,10 +39,19 @@ class StatsQuery(Schema):
         unknown = EXCLUDE
 
     first = fields.Date(
-        required=True, data_key="from", metadata={"description": "first business date, ISO"}
+        required=True,
+        data_key="from",
+        validate=_BUSINESS_DATE,
+        metadata={"description": "first business date, ISO"},
     )
     last = fields.Date(
-        required=True, data_key="to", metadata={"description": "last business date, inclusive"}
+        required=True,
+        data_key="to",
+        validate=_BUSINESS_DATE,
+        metadata={
+            "description": f"last business date, inclusive: at most {stats.MAX_DAYS} days "
+            "from `from`"
+        },
     )
     by = fields.String(
         validate=validate.OneOf(stats.GROUPINGS),
@@ -135,6 +145,7 @@ class OfficeStatsFile(MethodView):
 @blp.route("/stats")
 class RegionalStats(MethodView):
     @blp.allow(MANAGERS, At.OWN_SCOPE, ONLY_MANAGERS)
+    @blp.refusal(404, "no office with one of the codes in `offices`")
     @blp.arguments(RegionalQuery(), location="query")
     @blp.response(200, Report)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +158,7 @@ class RegionalStats(MethodView):
 @blp.route(f"/stats.{FORMAT}")
 class RegionalStatsFile(MethodView):
     @blp.allow(MANAGERS, At.OWN_SCOPE, ONLY_MANAGERS)
+    @blp.refusal(404, "no office with one of the codes in `offices`")
     @blp.arguments(RegionalQuery(), location="query")
     @blp.response(200)
     def get(self, query: dict[str, Any], format: str) -> Response:

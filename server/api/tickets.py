@@ -21,6 +21,11 @@ blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="
 TICKET = "<id:ticket>"
 #: Staff of the ticket's office, and a device at the ticket's counter.
 AT_TICKET = STAFF | {Who.COUNTER}
+#: Why a ticket command may be refused as a conflict.
+REFUSED = (
+    "the ticket's status does not allow this, or it changed meanwhile; or a counter "
+    "device acts at a counter no clerk holds"
+)
 
 
 TicketCommand = Callable[..., TicketFacts]
@@ -33,6 +38,7 @@ def _action(action: Action) -> TicketCommand:
 def _command_view(command: TicketCommand, doc: str) -> type[MethodView]:
     class TicketAction(MethodView):
         @blp.allow(AT_TICKET, At.TICKET)
+        @blp.refusal(409, REFUSED)
         @blp.response(200, TicketOut)
         def post(self, ticket: int) -> dict[str, Any]:
             changed = command(session(), ticket, actor=ticket_actor(ticket))
@@ -67,6 +73,8 @@ for _path, _command, _doc in (
 @blp.route(f"/{TICKET}/transfer")
 class TransferTicket(MethodView):
     @blp.allow(AT_TICKET, At.TICKET)
+    @blp.refusal(404, "no ticket with this id, or its office has no such service")
+    @blp.refusal(409, f"{REFUSED}; or the service is the ticket's own, or not open now")
     @blp.arguments(Transfer())
     @blp.response(200, TicketOut)
     def post(self, body: dict[str, Any], ticket: int) -> dict[str, Any]:

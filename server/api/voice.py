@@ -47,6 +47,8 @@ class AnnouncementOut(Schema):
 @blp.route(f"/{OFFICE}/tickets/<id:ticket>/announcement")
 class Announcement(MethodView):
     @blp.allow(STAFF | {Who.DISPLAY}, At.OFFICE)
+    @blp.refusal(404, "no office with this code, or no ticket with this id in it")
+    @blp.refusal(409, "`not_at_counter`: the ticket is not called to a counter now")
     @blp.response(200, AnnouncementOut)
     def get(self, office: str, ticket: int) -> dict[str, Any]:
         """What a wall display plays for a ticket called to a counter: a chime and a sentence
@@ -98,7 +100,7 @@ class Settings(MethodView):
         return values(session().get(Office, found.id))
 
     @blp.allow(MANAGERS, At.OFFICE, N_("only the office's manager may change its displays"))
-    @blp.arguments(DisplaySettings())
+    @blp.arguments(DisplaySettings(), required=False)
     @blp.response(200, DisplaySettings)
     def patch(self, changes: dict[str, Any], office: str) -> dict[str, Any]:
         """Change some of the settings (the office's manager, or an administrator); every

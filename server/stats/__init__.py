@@ -14,9 +14,18 @@ from sqlalchemy.orm import Session
 from server.stats import counters, outcomes, times
 from server.stats.grouping import GROUPINGS, OfficeInScope, Scope, key_names, ticket_rows
 from server.stats.labels import labeller, sort_key
-from server.stats.periods import MAX_DAYS, DateRange, jalali_date
+from server.stats.periods import EARLIEST, LATEST, MAX_DAYS, DateRange, jalali_date
 
-__all__ = ["GROUPINGS", "MAX_DAYS", "DateRange", "OfficeInScope", "Scope", "report"]
+__all__ = [
+    "EARLIEST",
+    "GROUPINGS",
+    "LATEST",
+    "MAX_DAYS",
+    "DateRange",
+    "OfficeInScope",
+    "Scope",
+    "report",
+]
 
 
 def report(session: Session, scope: Scope, by: str | None, now: datetime) -> dict[str, Any]:

@@ -15,6 +15,11 @@ import jdatetime
 
 #: The longest range one request may ask for (a year and a little, for year-on-year).
 MAX_DAYS = 400
+#: The business dates a report may cover. Nobat kept no queue before the first; and the
+#: extremes of ``date`` fall outside the Jalali calendar the labels are written in (year 1
+#: was a 500 until the API fuzzing found it).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class World:
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def _database(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Iterator[str]:
     """A database of the API tests' own: the tests of ``db_url`` empty theirs at will."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp.mktemp('api') / 'nobat.sqlite3'}"
@@ -96,7 +96,7 @@ def _new_app(url: str) -> Flask:
 @pytest.fixture(scope="session", params=DATABASES)
 def reusable_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """One app per database for the tests that change the queue, emptied before each."""
-    for url in _database(request, tmp_path_factory):
+    for url in database_url(request, tmp_path_factory):
         result = _new_app(url)
         yield result
         close(result)
@@ -128,17 +128,24 @@ def _empty(engine: Engine) -> None:
 def world_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    yield from _database(request, tmp_path_factory)
+    yield from database_url(request, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def world(world_url: str) -> Iterator[World]:
-    app = _new_app(world_url)
+    result = build_world(world_url)
+    yield result
+    close(result.app)
+
+
+def build_world(url: str) -> World:
+    """A new app on the empty database at ``url``, with the world built in it."""
+    app = _new_app(url)
     with app.app_context():
         dialect = db.engine.dialect.name
         tokens, extra = _people(db.session)
     client = app.test_client()
-    result = World(
+    return World(
         app=app,
         client=client,
         tokens=tokens,
@@ -151,8 +158,6 @@ def world(world_url: str) -> Iterator[World]:
         tickets=_tickets_in_every_status(app, client, tokens),
         babol_ticket=_babol_ticket(client, tokens),
     )
-    yield result
-    close(app)
 
 
 def _people(s) -> tuple[Tokens, dict[str, str]]:

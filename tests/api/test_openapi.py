@@ -203,3 +203,38 @@ def test_the_bulk_cancel_takes_a_service_and_a_range_or_all(document: dict[str, 
     schema = _request_schema(document, "/api/v1/offices/{office}/tickets/cancel")
     assert schema["required"] == ["service"]
     assert {"service", "from", "to", "all"} <= set(schema["properties"])
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def test_who_may_call_an_operation_documents_the_refusals_of_others(document: dict[str, Any]):
+    declared = [(m, p, o) for m, p, o in _operations(document) if "x-roles" in o]
+    assert len(declared) > 20
+    for method, path, operation in declared:
+        responses = operation["responses"]
+        assert {"401", "403"} <= set(responses), (method, path)
+        assert "WWW-Authenticate" in responses["401"]["headers"], (method, path)
+        for status in ("401", "403"):
+            error = responses[status]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+        if operation["x-acts-at"] != "own scope":
+            # An unknown office, counter, ticket or print job in the path.
+            assert "404" in responses, (method, path)
+
+
+def test_a_json_body_documents_its_refusals(document: dict[str, Any]):
+    with_body = [
+        (m, p, o)
+        for m, p, o in _operations(document)
+        if "application/json" in o.get("requestBody", {}).get("content", {})
+    ]
+    assert len(with_body) >= 7
+    for method, path, operation in with_body:
+        assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
