@@ -14,10 +14,10 @@ def test_the_board_tells_its_clock_the_office_time_zone(app, client, tokens):
     assert 'data-timezone="Asia/Kabul"' in html
 
 
-def test_a_refused_board_sends_citizens_to_the_staff_in_its_language(client, tokens):
+def test_a_board_without_a_device_asks_for_pairing_in_its_language(client, tokens):
     html = client.get("/display/amol?lang=en").get_data(as_text=True)
     assert "This display's token was refused." in html
-    assert "ask the office's staff to set it up" in html and "nobat token" not in html
+    assert "enters this code on the devices page" in html and "nobat token" not in html
     persian = client.get("/display/amol").get_data(as_text=True)
     assert "توکن این نمایشگر پذیرفته نشد." in persian
 
