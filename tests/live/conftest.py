@@ -9,8 +9,9 @@ from flask import Flask
 
 from server.app import create_app
 from server.config import TestingConfig
-from server.database import Base
+from server.database import Base, make_engine
 from server.extensions import db
+from tests import services
 from tests.conftest import close
 
 
@@ -22,3 +23,16 @@ def app(sqlite_url: str) -> Iterator[Flask]:
         Base.metadata.create_all(db.engine)
     yield result
     close(result)
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    """A fresh PostgreSQL database with the schema, for a module's cluster of processes
+    (which also needs Redis): skipped without them, failed in CI."""
+    if problem := services.postgres_problem() or services.redis_problem():
+        pytest.fail(problem) if services.REQUIRED else pytest.skip(problem)
+    for url in services.fresh_postgres_database():
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server import auth, printing
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import make_engine, make_sessionmaker
 from server.engine import EngineSettings, issue, office_by_id
 from server.models import EventType, Office, Role, Ticket, TicketEvent, TicketStatus, TokenKind
 from tests import builders, services
@@ -28,17 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 SERVICES = ["insurance", "civil", "post"]
 # Thousands of tickets a service: past the default daily cap, which is not tested here.
 UNCAPPED = EngineSettings(default_daily_cap=None)
-
-
-@pytest.fixture(scope="module")
-def database():
-    if problem := services.postgres_problem() or services.redis_problem():
-        pytest.fail(problem) if services.REQUIRED else pytest.skip(problem)
-    for url in services.fresh_postgres_database():
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
-        yield url
 
 
 # Greenlets as deployed (the default); a thread per connection as well, except

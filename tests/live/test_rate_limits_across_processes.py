@@ -9,23 +9,12 @@ import uuid
 
 import pytest
 
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import make_engine, make_sessionmaker
 from server.models import TokenKind
 from tests import builders, services
 from tests.live.cluster import Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def database():
-    if problem := services.postgres_problem() or services.redis_problem():
-        pytest.fail(problem) if services.REQUIRED else pytest.skip(problem)
-    for url in services.fresh_postgres_database():
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
-        yield url
 
 
 @pytest.fixture(scope="module")
