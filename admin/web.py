@@ -1,6 +1,7 @@
-"""An office's administration pages: ``/admin/<office>/devices`` (pair a kiosk or display by
-its code, list and revoke devices) and ``/admin/<office>/display`` (the wall display's
-message and voice)."""
+"""The administration pages: ``/admin`` (the offices one looks after; administrators add
+offices and import province files), and per office ``setup`` (the office, its services
+and counters), ``staff``, ``devices`` (pair a kiosk or display by its code, list and
+revoke devices) and ``display`` (the wall display's message and voice)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,27 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/admin/static",
 )
+
+
+@bp.get("/admin")
+def offices_page() -> ResponseReturnValue:
+    """The offices the signed-in manager or administrator looks after."""
+    user = require_signed_in(db.session)
+    if user.role not in (Role.ADMIN, Role.MANAGER):
+        abort(403, message=gettext("Only the office's managers look after its set-up."))
+    return _no_store(render_template("admin/offices.html", office=None, user=user))
+
+
+@bp.get("/admin/<string(maxlength=32):office>/setup")
+def setup_page(office: str) -> ResponseReturnValue:
+    """The office's services and counters (and, for administrators, the office itself)."""
+    return _page("admin/setup.html", office)
+
+
+@bp.get("/admin/<string(maxlength=32):office>/staff")
+def staff_page(office: str) -> ResponseReturnValue:
+    """The office's clerks and managers: add, change, disable, give a new password."""
+    return _page("admin/staff.html", office)
 
 
 @bp.get("/admin/<string(maxlength=32):office>/devices")
@@ -50,7 +72,11 @@ def _page(template: str, office: str) -> Response:
     )
     if not allowed:
         abort(403, message=gettext("Only the office's managers look after its set-up."))
-    response = Response(render_template(template, office=found, user=user))
+    return _no_store(render_template(template, office=found, user=user))
+
+
+def _no_store(page: str) -> Response:
+    response = Response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -17,6 +17,7 @@ def register(app: Flask, api: Api) -> None:
         offices,
         printing,
         province,
+        setup,
         staffing,
         stats,
         tickets,
@@ -38,5 +39,6 @@ def register(app: Flask, api: Api) -> None:
         staffing,
         audit,
         province,
+        setup,
     ):
         api.register_blueprint(module.blp)

@@ -115,7 +115,7 @@ class Import(MethodView):
         parsed = province.read_upload(sent.filename, sent.read())
         try:
             outcome = province.run(
-                session(), parsed, dry_run=query["dry_run"], hasher=_hash_off_the_loop
+                session(), parsed, dry_run=query["dry_run"], hasher=hash_off_the_loop
             )
         except province.ProvinceInvalid as error:
             return _problems(error.problems)
@@ -186,7 +186,7 @@ def _report(outcome: province.Outcome) -> dict[str, Any]:
     }
 
 
-def _hash_off_the_loop(passwords: list[str]) -> list[str]:
+def hash_off_the_loop(passwords: list[str]) -> list[str]:
     """scrypt lets go of the GIL: under gevent a real thread hashes (50 ms a password) while
     the worker's greenlets go on serving, instead of the whole worker stopping for it."""
     from gevent import get_hub, monkey

@@ -139,7 +139,8 @@ def _row_rules(
             template = N_("a manager has at least one office (the first is their own)")
     if template is None:
         return True
-    problems.add(_at(row, cell), template, subject)
+    field = "closes_at" if row.kind == "services" else "offices"
+    problems.add(_at(row, cell), template, subject, field=field)
     return False
 
 

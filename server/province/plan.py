@@ -19,7 +19,7 @@ from server.province import problems as subjects
 from server.province.checks import Parsed
 from server.province.problems import Problems
 from server.province.records import Province, ServiceRecord, differing
-from server.province.stored import Stored, load
+from server.province.stored import Scope, Stored, load
 
 KINDS = ("office", "service", "counter", "user")
 
@@ -68,10 +68,11 @@ class Plan:
         }
 
 
-def plan(session: Session, parsed: Parsed) -> Plan:
-    """The plan of importing ``parsed`` into the database; ``ProvinceInvalid`` lists every
-    problem, the file's own and those of its references, when there is any."""
-    stored = load(session)
+def plan(session: Session, parsed: Parsed, scope: Scope | None = None) -> Plan:
+    """The plan of importing ``parsed`` into the database (or the part ``scope`` says, which
+    must hold what ``parsed`` names); ``ProvinceInvalid`` lists every problem, the file's own
+    and those of its references, when there is any."""
+    stored = load(session, scope)
     problems = Problems()
     problems.extend(parsed.problems.found)
     _check_references(parsed, stored, problems)
@@ -112,11 +113,17 @@ def _check_references(parsed: Parsed, stored: Stored, problems: Problems) -> Non
     missing = N_('no office "%(office)s" in the file or the database')
     for s in province.services:
         if s.office not in offices:
-            problems.add(s.where, missing, subjects.service(s.office, s.code), office=s.office)
+            problems.add(
+                s.where,
+                missing,
+                subjects.service(s.office, s.code),
+                office=s.office,
+                field="office",
+            )
     for c in province.counters:
         subject = subjects.counter(c.office, c.number)
         if c.office not in offices:
-            problems.add(c.where, missing, subject, office=c.office)
+            problems.add(c.where, missing, subject, office=c.office, field="office")
             continue
         for code, _tier in c.services:
             if (c.office, code) not in services:
@@ -126,11 +133,14 @@ def _check_references(parsed: Parsed, stored: Stored, problems: Problems) -> Non
                     subject,
                     service=code,
                     office=c.office,
+                    field="services",
                 )
     for u in province.users:
         for code in u.offices:
             if code not in offices:
-                problems.add(u.where, missing, subjects.user(u.username), office=code)
+                problems.add(
+                    u.where, missing, subjects.user(u.username), office=code, field="offices"
+                )
     _check_letters(province.services, stored, mentioned.services, problems)
 
 
@@ -150,7 +160,7 @@ def _check_letters(
         if other is s:
             continue
         subject = subjects.service(s.office, s.code)
-        params = {"letter": s.letter, "other": f"{other.office}/{other.code}"}
+        params = {"letter": s.letter, "other": f"{other.office}/{other.code}", "field": "letter"}
         if other.where is None:
             problems.add(
                 s.where,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from server.models import Counter, CounterService, ManagerOffice, Office, Role, Service, User
@@ -45,41 +46,67 @@ class Stored:
         )
 
 
-def load(session: Session) -> Stored:
-    """Every office, service, counter and user of the database."""
+@dataclass(frozen=True)
+class Scope:
+    """Part of the database: these offices (with their services and counters) and these users
+    (with the offices they belong to). An admin form saves one record without reading all."""
+
+    offices: frozenset[str] = frozenset()
+    users: frozenset[str] = frozenset()
+
+
+def load(session: Session, scope: Scope | None = None) -> Stored:
+    """Every office, service, counter and user of the database, or those of ``scope``."""
     stored = Stored()
     codes: dict[int, str] = {}
-    for row in session.execute(
-        select(
-            Office.id,
-            Office.code,
-            Office.name_fa,
-            Office.name_en,
-            Office.timezone,
-            Office.routing_policy,
+    offices = select(
+        Office.id,
+        Office.code,
+        Office.name_fa,
+        Office.name_en,
+        Office.timezone,
+        Office.routing_policy,
+    )
+    users = select(User.id, User.username, User.full_name, User.role, User.office_id, User.active)
+    regions_of = select(ManagerOffice.user_id, ManagerOffice.office_id)
+    if scope is not None:
+        users = users.where(User.username.in_(sorted(scope.users)))
+        regions_of = regions_of.where(
+            ManagerOffice.user_id.in_(select(User.id).where(User.username.in_(sorted(scope.users))))
         )
-    ):
+        theirs = select(User.office_id).where(User.username.in_(sorted(scope.users)))
+        offices = offices.where(
+            Office.code.in_(sorted(scope.offices))
+            | Office.id.in_(theirs)
+            | Office.id.in_(regions_of.with_only_columns(ManagerOffice.office_id))
+        )
+    for row in session.execute(offices):
         codes[row.id] = row.code
         stored.office_ids[row.code] = row.id
         stored.offices[row.code] = OfficeRecord(
             row.code, row.name_fa, row.name_en, row.timezone, row.routing_policy
         )
     service_codes: dict[int, str] = {}
+    in_scope = list(codes) if scope is not None else None
     for s in session.execute(
-        select(
-            Service.id,
+        _within(
             Service.office_id,
-            Service.code,
-            Service.letter,
-            Service.group,
-            Service.name_fa,
-            Service.name_en,
-            Service.target_wait_seconds,
-            Service.daily_cap,
-            Service.opens_at,
-            Service.closes_at,
-            Service.active,
-            Service.position,
+            in_scope,
+            select(
+                Service.id,
+                Service.office_id,
+                Service.code,
+                Service.letter,
+                Service.group,
+                Service.name_fa,
+                Service.name_en,
+                Service.target_wait_seconds,
+                Service.daily_cap,
+                Service.opens_at,
+                Service.closes_at,
+                Service.active,
+                Service.position,
+            ),
         )
     ):
         service_codes[s.id] = s.code
@@ -101,11 +128,21 @@ def load(session: Session) -> Stored:
         )
     links: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for counter_id, service_id, tier in session.execute(
-        select(CounterService.counter_id, CounterService.service_id, CounterService.tier)
+        _within(
+            Counter.office_id,
+            in_scope,
+            select(CounterService.counter_id, CounterService.service_id, CounterService.tier).join(
+                Counter, Counter.id == CounterService.counter_id
+            ),
+        )
     ):
         links[counter_id].append((service_codes[service_id], tier))
     for row in session.execute(
-        select(Counter.id, Counter.office_id, Counter.number, Counter.name, Counter.name_en)
+        _within(
+            Counter.office_id,
+            in_scope,
+            select(Counter.id, Counter.office_id, Counter.number, Counter.name, Counter.name_en),
+        )
     ):
         key = (codes[row.office_id], row.number)
         stored.counter_ids[key] = row.id
@@ -113,13 +150,9 @@ def load(session: Session) -> Stored:
             key[0], row.number, row.name, row.name_en, tuple(links[row.id])
         )
     regions: dict[int, list[str]] = defaultdict(list)
-    for user_id, office_id in session.execute(
-        select(ManagerOffice.user_id, ManagerOffice.office_id)
-    ):
+    for user_id, office_id in session.execute(regions_of):
         regions[user_id].append(codes[office_id])
-    for row in session.execute(
-        select(User.id, User.username, User.full_name, User.role, User.office_id, User.active)
-    ):
+    for row in session.execute(users):
         own = codes.get(row.office_id) if row.office_id is not None else None
         # Only a manager's region counts (auth.managed_offices); other roles' rows are ignored.
         region = regions[row.id] if row.role is Role.MANAGER else []
@@ -129,3 +162,7 @@ def load(session: Session) -> Stored:
             row.username, row.full_name, row.role.value, tuple(dict.fromkeys(offices)), row.active
         )
     return stored
+
+
+def _within(office_id: Any, ids: list[int] | None, query: Select) -> Select:
+    return query if ids is None else query.where(office_id.in_(ids))

@@ -163,6 +163,8 @@ def _path(operation: Operation, place: Place) -> str:
     }
     # No device has this id: a manager admitted to revoke it is told 404, changing nothing.
     values |= {"device": 2**31 - 1}
+    # Set-up records the empty body cannot create (422), and a user nobody is (404).
+    values |= {"service": "new", "number": 999, "username": "nobody"}
     # A choice of values (``<any(csv, xlsx):format>``) takes its first.
     chosen = re.sub(r"<any\(([a-z]+)[^)]*\):[a-z_]+>", r"\1", operation.rule)
     return re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), chosen)

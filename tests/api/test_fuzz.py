@@ -173,17 +173,19 @@ def _caller(case: Case, dice: random.Random, callers: dict[str, str]) -> str:
 
 def _some_real(case: Case, dice: random.Random, real: dict[str, list[Any]]) -> None:
     """Three times in four, a path or query parameter or a body field gets a real value of
-    its name; not where a negative case is invalid, as it must stay invalid there."""
-    for location, values in (
-        (ParameterLocation.PATH, case.path_parameters),
-        (ParameterLocation.QUERY, case.query),
-        (ParameterLocation.BODY, case.body if isinstance(case.body, dict) else None),
+    its name; not where a negative case is invalid, as it must stay invalid there. In a
+    path, ``number`` is a counter's (``/counters/3``); elsewhere a ticket's (``B-007``)."""
+    in_path = {**real, "number": [1, 2, 3, 4]}
+    for location, values, known in (
+        (ParameterLocation.PATH, case.path_parameters, in_path),
+        (ParameterLocation.QUERY, case.query, real),
+        (ParameterLocation.BODY, case.body if isinstance(case.body, dict) else None, real),
     ):
         if not values or (case.meta is not None and case.meta.is_negative_at(location)):
             continue
         for name in values:
-            if real.get(name) and dice.randrange(4) != 0:
-                values[name] = dice.choice(real[name])
+            if known.get(name) and dice.randrange(4) != 0:
+                values[name] = dice.choice(known[name])
 
 
 @schema.parametrize()

@@ -231,6 +231,13 @@ def test_the_office_administration_pages_and_the_audit_log(office: Office, watch
     page.goto(f"{office.url}/manager/amol/audit")
     expect(page.locator("main h2")).to_be_visible()
     assert browser.settle(page) == []
+    for path in ("/admin", "/admin/amol/setup", "/admin/amol/staff"):
+        page.goto(f"{office.url}{path}")
+        expect(page.locator("tbody tr").first).to_be_visible()
+        assert browser.settle(page) == []
+    page.locator("#add-user").click()  # a dialog of the set-up pages
+    expect(page.locator("#user-dialog")).to_be_visible()
+    assert browser.settle(page) == []
 
 
 def test_a_refused_page_is_a_page_too(office: Office, watched):
