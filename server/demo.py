@@ -61,6 +61,7 @@ def welcome(base: str, office: str, links: dict[str, str], password: str | None)
         ("staff sign-in", f"{base}/login   as {', '.join(staff)}; password: {secret}"),
         ("counter page", f"{base}/counter/{office}   (sign in as {clerks[0]} … {clerks[-1]})"),
         ("dashboard", f"{base}/manager/{office}   (sign in as manager; admin: {base}/manager)"),
+        ("set-up", f"{base}/admin   (offices, services, counters, staff, devices: admin, manager)"),
         ("API", f"{base}/api/v1/openapi.json"),
     ]
     width = max(len(label) for label, _ in rows)

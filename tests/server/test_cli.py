@@ -288,6 +288,9 @@ def test_demo_ends_by_saying_where_each_page_is_and_how_to_sign_in(migrated, ser
     assert row(output, "dashboard") == (
         f"{base}/manager/amol   (sign in as manager; admin: {base}/manager)"
     )
+    assert row(output, "set-up") == (
+        f"{base}/admin   (offices, services, counters, staff, devices: admin, manager)"
+    )
 
 
 def row(output: str, label: str) -> str:
