@@ -5,6 +5,7 @@
 // whose details give each field's sentences in the page's language, so the page repeats
 // no rule of its own beyond turning what people type into what the API takes.
 import { apiError, apiFetch } from "/static/nobat-api.js";
+import { el } from "/static/nobat-dom.js";
 
 /** Text with Persian and Arabic digits as 0–9 (people type either). */
 export function latinDigits(text) {
@@ -66,4 +67,24 @@ export function openDialog(dialog, form, fill) {
   clear(form);
   fill(form);
   dialog.showModal();
+}
+
+/** A table row of `contents` (text or nodes), one cell each. */
+export function row(contents) {
+  const tr = el("tr");
+  for (const content of contents) {
+    const td = el("td");
+    td.append(content);
+    tr.append(td);
+  }
+  return tr;
+}
+
+/** Empty `rows` and, when there is nothing to list, say so across its `columns`. */
+export function emptied(rows, columns, none, count) {
+  rows.replaceChildren();
+  if (count) return;
+  const td = el("td", "note", none);
+  td.colSpan = columns;
+  rows.append(el("tr").appendChild(td).parentNode);
 }

@@ -4,7 +4,7 @@
 import { apiError, apiFetch, csrfToken } from "/static/nobat-api.js";
 import { el, named } from "/static/nobat-dom.js";
 import { persianDigits } from "/static/nobat-format.js";
-import { save, say, text } from "/admin/static/forms.js";
+import { emptied, row, save, say, text } from "/admin/static/forms.js";
 
 const root = document.getElementById("admin");
 const { lang } = root.dataset;
@@ -37,18 +37,11 @@ function link(href, label) {
 function show() {
   const wanted = $("filter").value.trim().toLowerCase();
   const rows = $("office-rows");
-  rows.replaceChildren();
   const shown = offices.filter((o) =>
     !wanted || [o.code, o.name_fa, o.name_en].some((v) => v.toLowerCase().includes(wanted)));
-  if (!shown.length) {
-    const td = el("td", "note", TEXT.none_yet);
-    td.colSpan = 4;
-    rows.append(el("tr").appendChild(td).parentNode);
-  }
+  emptied(rows, 4, TEXT.none_yet, shown.length);
   for (const o of shown.slice(0, 500)) {
-    const row = el("tr");
-    row.dataset.code = o.code;
-    const pages = el("td", "pages-cell");
+    const pages = el("span", "pages-cell");
     const code = encodeURIComponent(o.code);
     pages.append(
       link(`/admin/${code}/setup`, TEXT.setup), " · ",
@@ -56,13 +49,9 @@ function show() {
       link(`/admin/${code}/devices`, TEXT.devices), " · ",
       link(`/manager/${code}`, TEXT.dashboard),
     );
-    for (const content of [named("", lang === "fa" ? o.name_fa : o.name_en), el("code", "", o.code), o.timezone]) {
-      const td = el("td");
-      td.append(content);
-      row.append(td);
-    }
-    row.append(pages);
-    rows.append(row);
+    const tr = row([named("", lang === "fa" ? o.name_fa : o.name_en), el("code", "", o.code), o.timezone, pages]);
+    tr.dataset.code = o.code;
+    rows.append(tr);
   }
 }
 

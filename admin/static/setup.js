@@ -3,7 +3,7 @@
 import { apiFetch } from "/static/nobat-api.js";
 import { el, named } from "/static/nobat-dom.js";
 import { persianDigits } from "/static/nobat-format.js";
-import { latinDigits, openDialog, save, say, text } from "/admin/static/forms.js";
+import { emptied, latinDigits, openDialog, row, save, say, text } from "/admin/static/forms.js";
 
 const root = document.getElementById("admin");
 const { lang, office } = root.dataset;
@@ -56,12 +56,6 @@ $("office-form").addEventListener("submit", async (event) => {
 
 // --- services ---------------------------------------------------------------------------
 
-function cell(row, content) {
-  const td = el("td");
-  td.append(content);
-  row.append(td);
-}
-
 function changeButton(label, open) {
   const button = el("button", "quiet", TEXT.change);
   button.type = "button";
@@ -72,26 +66,20 @@ function changeButton(label, open) {
 
 function showServices(services) {
   const rows = $("service-rows");
-  rows.replaceChildren();
-  if (!services.length) {
-    const row = el("tr");
-    const td = el("td", "note", TEXT.none_yet);
-    td.colSpan = 8;
-    row.append(td);
-    rows.append(row);
-  }
+  emptied(rows, 8, TEXT.none_yet, services.length);
   for (const s of services) {
-    const row = el("tr");
-    row.dataset.code = s.code;
-    cell(row, el("strong", "", s.letter));
-    cell(row, named("", nameOf(s)));
-    cell(row, el("code", "", s.code));
-    cell(row, t("minutes", { n: digits(Math.round(s.target_wait_seconds / 60)) }));
-    cell(row, s.daily_cap == null ? TEXT.no_cap : digits(s.daily_cap));
-    cell(row, s.opens_at ? digits(`${s.opens_at}–${s.closes_at || "…"}`) : TEXT.all_day);
-    cell(row, s.active ? TEXT.active : TEXT.inactive);
-    cell(row, changeButton(t("change_named", { name: nameOf(s) }), () => editService(s)));
-    rows.append(row);
+    const tr = row([
+      el("strong", "", s.letter),
+      named("", nameOf(s)),
+      el("code", "", s.code),
+      t("minutes", { n: digits(Math.round(s.target_wait_seconds / 60)) }),
+      s.daily_cap == null ? TEXT.no_cap : digits(s.daily_cap),
+      s.opens_at ? digits(`${s.opens_at}–${s.closes_at || "…"}`) : TEXT.all_day,
+      s.active ? TEXT.active : TEXT.inactive,
+      changeButton(t("change_named", { name: nameOf(s) }), () => editService(s)),
+    ]);
+    tr.dataset.code = s.code;
+    rows.append(tr);
   }
 }
 
@@ -159,22 +147,17 @@ function servesText(counter) {
 
 function showCounters(counters) {
   const rows = $("counter-rows");
-  rows.replaceChildren();
-  if (!counters.length) {
-    const row = el("tr");
-    const td = el("td", "note", TEXT.none_yet);
-    td.colSpan = 4;
-    row.append(td);
-    rows.append(row);
-  }
+  emptied(rows, 4, TEXT.none_yet, counters.length);
   for (const c of counters) {
-    const row = el("tr");
-    row.dataset.number = c.number;
-    cell(row, digits(c.number));
-    cell(row, named("", lang === "fa" ? c.name : c.name_en));
-    cell(row, servesText(c));
-    cell(row, changeButton(t("change_named", { name: lang === "fa" ? c.name : c.name_en }), () => editCounter(c)));
-    rows.append(row);
+    const name = lang === "fa" ? c.name : c.name_en;
+    const tr = row([
+      digits(c.number),
+      named("", name),
+      servesText(c),
+      changeButton(t("change_named", { name }), () => editCounter(c)),
+    ]);
+    tr.dataset.number = c.number;
+    rows.append(tr);
   }
 }
 

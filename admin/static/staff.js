@@ -2,7 +2,7 @@
 // new member's password, and a new password on request, shown once to hand over.
 import { apiError, apiFetch } from "/static/nobat-api.js";
 import { el, named } from "/static/nobat-dom.js";
-import { openDialog, save, say, text } from "/admin/static/forms.js";
+import { emptied, openDialog, row, save, say, text } from "/admin/static/forms.js";
 
 const root = document.getElementById("admin");
 const { lang, office } = root.dataset;
@@ -39,33 +39,22 @@ function button(label, className, onClick, ariaLabel) {
 
 function show(users) {
   const rows = $("user-rows");
-  rows.replaceChildren();
-  if (!users.length) {
-    const td = el("td", "note", TEXT.none_yet);
-    td.colSpan = 5;
-    rows.append(el("tr").appendChild(td).parentNode);
-  }
+  emptied(rows, 5, TEXT.none_yet, users.length);
   for (const user of users) {
-    const row = el("tr");
-    row.dataset.username = user.username;
-    const cells = [
-      named("", nameOf(user)),
-      el("code", "", user.username),
-      TEXT[`role_${user.role}`],
-      user.active ? TEXT.may_sign_in : TEXT.disabled,
-    ];
-    for (const content of cells) {
-      const td = el("td");
-      td.append(content);
-      row.append(td);
-    }
-    const actions = el("td", "actions-cell");
+    const actions = el("span", "actions-cell");
     actions.append(
       button(TEXT.change, "quiet", () => edit(user), t("change_named", { name: nameOf(user) })),
       button(TEXT.new_password, "quiet", () => resetPassword(user), t("new_password_named", { name: nameOf(user) })),
     );
-    row.append(actions);
-    rows.append(row);
+    const tr = row([
+      named("", nameOf(user)),
+      el("code", "", user.username),
+      TEXT[`role_${user.role}`],
+      user.active ? TEXT.may_sign_in : TEXT.disabled,
+      actions,
+    ]);
+    tr.dataset.username = user.username;
+    rows.append(tr);
   }
 }
 

@@ -18,8 +18,7 @@ from tests.browser.conftest import (
     seeded_demo,
     serious_accessibility_problems,
 )
-
-CODE = re.compile(r"^[0-9]{6}$")
+from tests.browser.pairing import approve, shown_code
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +44,7 @@ def device(browser: Browser, url: str) -> tuple[Page, str]:
     """A device's page opened with no credential, and the pairing code it shows."""
     page = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fa-IR").new_page()
     page.goto(url)
-    box = page.locator("#pair-code")
-    expect(box).to_have_attribute("data-code", CODE, timeout=10000)
-    return page, box.get_attribute("data-code")
-
-
-def pair(admin: Page, code: str, kind: str, name: str) -> None:
-    admin.locator("#pair-code").fill(code)
-    admin.locator(f"input[name=kind][value={kind}]").check()
-    admin.locator("#pair-name").fill(name)
-    admin.locator("#pair-submit").click()
-    expect(admin.locator("#pair-status")).not_to_be_empty()
+    return page, shown_code(page)
 
 
 def test_an_office_set_up_from_the_pages_serves_its_first_citizen(
@@ -114,8 +103,8 @@ def test_an_office_set_up_from_the_pages_serves_its_first_citizen(
     wall, wall_code = device(chromium, f"{server.url}/display/sari")
     admin.get_by_role("link", name="دستگاه‌ها").click()
     admin.wait_for_url(re.compile("/admin/sari/devices"))
-    pair(admin, kiosk_code, "kiosk", "کیوسک ورودی")
-    pair(admin, wall_code, "display", "نمایشگر سالن")
+    approve(admin, kiosk_code, "kiosk", "کیوسک ورودی")
+    approve(admin, wall_code, "display", "نمایشگر سالن")
     expect(wall.locator("#setup")).to_be_hidden(timeout=15000)
     expect(kiosk.locator(".group, .service").first).to_be_visible(timeout=15000)
 

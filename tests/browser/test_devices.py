@@ -15,8 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, serious_accessibility_problems
 from tests.browser.office import Office
-
-CODE = re.compile(r"^[0-9]{6}$")
+from tests.browser.pairing import approve, shown_code
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +32,6 @@ def device_page(browser: Browser, url: str) -> Page:
     return page
 
 
-def shown_code(page: Page) -> str:
-    box = page.locator("#pair-code")
-    expect(box).to_have_attribute("data-code", CODE, timeout=10000)
-    return box.get_attribute("data-code")
-
-
 def devices_page(browser: Browser, office: Office, lang: str = "fa") -> Page:
     """The manager, signed in through the form, on the devices page."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fa-IR")
@@ -51,14 +44,6 @@ def devices_page(browser: Browser, office: Office, lang: str = "fa") -> Page:
     page.wait_for_url(re.compile(r"/admin/amol/devices"))
     expect(page.locator("#device-rows tr").first).to_be_visible()
     return page
-
-
-def approve(page: Page, code: str, kind: str, name: str) -> None:
-    page.locator("#pair-code").fill(code)
-    page.locator(f"input[name=kind][value={kind}]").check()
-    page.locator("#pair-name").fill(name)
-    page.locator("#pair-submit").click()
-    expect(page.locator("#pair-status")).not_to_be_empty()
 
 
 def test_a_kiosk_is_paired_by_its_code_issues_tickets_and_is_revoked(
