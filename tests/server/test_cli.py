@@ -15,7 +15,16 @@ from server.cli import main
 from server.config import TestingConfig
 from server.database import make_sessionmaker
 from server.extensions import db
-from server.models import ApiToken, Counter, Office, Service, StaffSession, TokenKind, User
+from server.models import (
+    ApiToken,
+    Counter,
+    Office,
+    Service,
+    StaffSession,
+    Ticket,
+    TokenKind,
+    User,
+)
 from tests.conftest import close
 from tests.sign_in import sign_in
 
@@ -274,8 +283,15 @@ def served(monkeypatch) -> list[tuple[str, int]]:
     return calls
 
 
+# The demo's history (14 simulated days by default) took 30 s to 2.5 min a run, and these
+# tests are about what the demo says and links, not about the days it simulates. The
+# history is filled once per database in test_demo_fills_a_day_of_history_only_the_first_time
+# (the simulator itself: tests/simulate); the others ask for none.
+NO_HISTORY = ("--history-days", "0")
+
+
 def test_demo_ends_by_saying_where_each_page_is_and_how_to_sign_in(migrated, served):
-    output = nobat(migrated, "demo", "--port", "5123", password="demo-pass")
+    output = nobat(migrated, "demo", "--port", "5123", *NO_HISTORY, password="demo-pass")
     assert served == [("127.0.0.1", 5123)]
     base = "http://127.0.0.1:5123"
     assert row(output, "start page") == f"{base}/"
@@ -300,16 +316,16 @@ def row(output: str, label: str) -> str:
 
 
 def test_demo_prints_the_generated_password_on_every_run(migrated, served, tmp_path):
-    first = nobat(migrated, "demo", password=None)
+    first = nobat(migrated, "demo", *NO_HISTORY, password=None)
     password = (tmp_path / "demo_password").read_text().strip()
-    again = nobat(migrated, "demo", password=None)
+    again = nobat(migrated, "demo", *NO_HISTORY, password=None)
     assert f"password: {password}" in first
     assert f"password: {password}" in again
     assert "users already exist" in again
 
 
 def test_the_demos_links_pair_a_kiosk_and_a_display_once_each(migrated, served):
-    output = nobat(migrated, "demo")
+    output = nobat(migrated, "demo", *NO_HISTORY)
     codes = [word.split("#link=")[1] for word in output.split() if "#link=" in word]
     assert len(codes) == 2
     client = migrated.test_client()
@@ -321,9 +337,23 @@ def test_the_demos_links_pair_a_kiosk_and_a_display_once_each(migrated, served):
 
 
 def test_demo_on_every_interface_prints_an_address_others_can_open(migrated, served):
-    output = nobat(migrated, "demo", "--host", "0.0.0.0")
+    output = nobat(migrated, "demo", "--host", "0.0.0.0", *NO_HISTORY)
     assert "http://0.0.0.0" not in output
     assert served == [("0.0.0.0", 5000)]
+
+
+def test_demo_fills_a_day_of_history_only_the_first_time(migrated, served, db_url):
+    first = nobat(migrated, "demo", "--history-days", "1")
+    made = row(first, "demo history:")
+    assert made.startswith("amol: simulated 1 days, "), made
+    again = nobat(migrated, "demo", "--history-days", "1")
+    assert "demo history: the office has some already; nothing simulated" in again
+    assert served == [("127.0.0.1", 5000)] * 2
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        days = connection.scalar(select(func.count(func.distinct(Ticket.business_date))))
+    engine.dispose()
+    assert days == 1
 
 
 def test_disabling_a_user_ends_their_sign_ins(migrated):
