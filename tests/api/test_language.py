@@ -92,7 +92,7 @@ def test_errors_are_in_english_when_asked(
 @pytest.mark.parametrize(
     ("method", "path", "data", "status", "code"),
     [
-        pytest.param("GET", "/offices/amol/services/extra", None, 404, "not_found", id="404"),
+        pytest.param("GET", "/offices/amol/services/extra/more", None, 404, "not_found", id="404"),
         pytest.param("PUT", "/offices/amol/tickets", None, 405, "method_not_allowed", id="405"),
         pytest.param("POST", "/offices/amol/tickets", "x" * 70_000, 413, "too_large", id="413"),
     ],
