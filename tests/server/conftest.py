@@ -1,4 +1,5 @@
-"""The app of these tests: one per database, emptied before each test (``tests/conftest.py``).
+"""The app and the engine of these tests: one per database, emptied before each test
+(``tests/conftest.py``).
 
 A module that needs an app of its own (its instance folder, its configuration) still
 defines ``app`` itself.
@@ -10,14 +11,20 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import Engine
 
 from server.extensions import db
-from tests.conftest import close, emptied, new_app, people
+from tests.conftest import close, emptied, empty_tables, new_app, people
 
 
 @pytest.fixture
 def app(reusable_app: Flask) -> Flask:
     return emptied(reusable_app)
+
+
+@pytest.fixture
+def engine(reusable_engine: Engine) -> Engine:
+    return empty_tables(reusable_engine)
 
 
 @pytest.fixture
