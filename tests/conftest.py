@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache as cache_results
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from server import seed
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base, make_engine, make_sessionmaker
@@ -44,6 +46,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'nobat.sqlite3'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_passwords_hashed_once() -> Iterator[None]:
+    """Seeding the demo office hashes each of its six users' password with scrypt, slow on
+    purpose (0.1 s a hash): in the test process a password is hashed once per run, and
+    users seeded with the same one share that real hash."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(seed, "hash_password", cache_results(seed.hash_password))
+        yield
 
 
 @pytest.fixture(autouse=True)
