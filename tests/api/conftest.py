@@ -11,24 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from server import auth
-from server.app import create_app
-from server.config import TestingConfig
-from server.database import Base
-from server.engine import CollectingPublisher
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import ApiToken, Office, Role, Service, Ticket, TicketStatus, TokenKind, User
-from tests import builders, services
+from tests import builders
 from tests.api.helpers import act, call_next, counter_ids, issue
-from tests.conftest import Tokens, close, people
+from tests.conftest import DATABASES, Tokens, close, database_url, emptied, new_app, people
 
 SERVICES = (("insurance", "A"), ("civil", "B"), ("post", "C"), ("tax", "D"))
 
@@ -66,62 +61,11 @@ class World:
         return getattr(self, name) if hasattr(self, name) else getattr(self.tokens, name)
 
 
-DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def database_url(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of the API tests' own: the tests of ``db_url`` empty theirs at will."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp.mktemp('api') / 'nobat.sqlite3'}"
-        return
-    if reason := services.postgres_problem():
-        if services.REQUIRED:
-            pytest.fail(f"{reason} (NOBAT_REQUIRE_SERVICES=1)", pytrace=False)
-        pytest.skip(reason)
-    for url in services.fresh_postgres_database():
-        # A throwaway database need not wait for its WAL to reach the disk at each commit:
-        # on a busy machine that wait dominates these tests.
-        yield f"{url}?options={quote('-c synchronous_commit=off')}"
-
-
-def _new_app(url: str) -> Flask:
-    publisher = CollectingPublisher()
-    result = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": url}, publisher=publisher)
-    result.extensions["published"] = publisher
-    with result.app_context():
-        Base.metadata.create_all(db.engine)
-    return result
-
-
-@pytest.fixture(scope="session", params=DATABASES)
-def reusable_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """One app per database for the tests that change the queue, emptied before each."""
-    for url in database_url(request, tmp_path_factory):
-        result = _new_app(url)
-        yield result
-        close(result)
-
-
 @pytest.fixture
 def app(reusable_app: Flask) -> Flask:
-    """Overrides the suite's ``app``: the same app as a new one, with every table emptied.
-
-    Emptying takes milliseconds where dropping and creating the schema takes half a
-    second on PostgreSQL, and the API tests start from a fresh office dozens of times.
-    Ids are not reset: the tests look them up rather than assume them. The engine's
-    process caches are keyed by URL; the suite's autouse ``_fresh_caches`` clears them.
-    """
-    with reusable_app.app_context():
-        _empty(db.engine)
-    reusable_app.extensions["published"].events.clear()
-    return reusable_app
-
-
-def _empty(engine: Engine) -> None:
-    # DELETE, children first: on tables this small it beats TRUNCATE by far on PostgreSQL.
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+    """Overrides the suite's ``app``: the same app as a new one, with every table emptied
+    (``tests/conftest.py``). The API tests start from a fresh office dozens of times."""
+    return emptied(reusable_app)
 
 
 @pytest.fixture(scope="session", params=DATABASES)
@@ -140,7 +84,7 @@ def world(world_url: str) -> Iterator[World]:
 
 def build_world(url: str) -> World:
     """A new app on the empty database at ``url``, with the world built in it."""
-    app = _new_app(url)
+    app = new_app(url)
     with app.app_context():
         dialect = db.engine.dialect.name
         tokens, extra = _people(db.session)

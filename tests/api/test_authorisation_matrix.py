@@ -31,9 +31,8 @@ from server.engine.clock import utcnow
 from server.extensions import db
 from server.live import AGENT, EVENTS, EVERY_SOCKET, TICKET_PAGE, socketio
 from server.models import ApiToken, Counter, Office, PrintJob, Ticket, TokenKind
-from tests.api.conftest import _new_app
 from tests.api.helpers import call_next, command, counter_ids, issue, send
-from tests.conftest import close, people
+from tests.conftest import close, new_app, people
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 #: Where each path parameter points, in the caller's office and in the other one.
@@ -93,7 +92,7 @@ class Matrix:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     """Amol's callers of every kind, and a counter, ticket and print job in amol and babol."""
-    app = _new_app(f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'nobat.sqlite3'}")
+    app = new_app(f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'nobat.sqlite3'}")
     client = app.test_client()
     with app.app_context():
         tokens = people(db.session)

@@ -162,7 +162,7 @@ def test_people_ahead_are_the_tickets_some_serving_counter_calls_first(session, 
 
 
 # The plan is checked on SQLite: PostgreSQL plans by its statistics of the moment.
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("reusable_engine", ["sqlite"], indirect=True)
 def test_people_ahead_are_counted_in_the_waiting_index(session):
     """Tickets are reached only by (service, day) in ``ix_tickets_waiting``: the cost is
     bounded by the day's queue, whatever the history."""

@@ -155,7 +155,7 @@ def test_a_mixed_queue_is_called_in_exactly_the_policys_order(session, seed, pol
 
 # Only PostgreSQL: SQLite lets one writer at a time, so no ticket is ever held by another.
 @pytest.mark.parametrize(
-    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+    "reusable_engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
 @pytest.mark.parametrize("others", [3, routing.CANDIDATES + 3])
 def test_a_clerk_passes_over_the_tickets_other_clerks_are_claiming(

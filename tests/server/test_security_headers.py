@@ -67,12 +67,12 @@ def test_every_kind_of_response_carries_the_headers(
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_an_unexpected_error_carries_them_too(app: Flask, tokens: Tokens):
+def test_an_unexpected_error_carries_them_too(own_app: Flask):
     def broken() -> str:
         raise RuntimeError("a bug")
 
-    app.add_url_rule("/broken", view_func=broken)
-    response = app.test_client().get("/broken", headers={"Accept": "application/json"})
+    own_app.add_url_rule("/broken", view_func=broken)
+    response = own_app.test_client().get("/broken", headers={"Accept": "application/json"})
     assert response.status_code == 500
     assert_secured(response)
 

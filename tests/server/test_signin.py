@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server import signin
@@ -24,7 +23,7 @@ from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import StaffSession, User
 from server.passwords import DUMMY_HASH, check_password
-from tests.conftest import Tokens, close, people
+from tests.conftest import close, people
 from tests.sign_in import (
     cookie_attributes,
     csrf_token,
@@ -131,9 +130,12 @@ def test_next_never_leads_to_another_site(client, tokens, target):
 
 
 def test_a_page_requiring_sign_in_sends_an_anonymous_browser_to_the_form_and_back(
-    app: Flask, client: FlaskClient, tokens: Tokens
+    own_app: Flask,
 ):
-    app.add_url_rule("/staff-only", "staff_only", lambda: require_signed_in(db.session).username)
+    own_app.add_url_rule(
+        "/staff-only", "staff_only", lambda: require_signed_in(db.session).username
+    )
+    client = own_app.test_client()
     response = client.get("/staff-only?lang=en")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/staff-only?lang%3Den&lang=en"
