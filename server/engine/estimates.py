@@ -69,7 +69,14 @@ from server.engine.cache import cached
 from server.engine.facts import OfficeFacts, TicketFacts, counters, office_by_id, tickets
 from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
-from server.models import IS_DONE, IS_WAITING, CounterService, CounterState, Ticket
+from server.models import (
+    IS_DONE,
+    IS_WAITING,
+    NET_SERVICE_US,
+    CounterService,
+    CounterState,
+    Ticket,
+)
 
 counter_services = CounterService.__table__
 
@@ -132,7 +139,8 @@ def service_time(session: Session, service_id: int, settings: EngineSettings) ->
 
 
 def _service_time(session: Session, service_id: int, settings: EngineSettings) -> ServiceTime:
-    """Mean and spread of the last served tickets, skips left out and stray values pulled in.
+    """Mean and spread of the last served tickets' net service times, skips left out and
+    stray values pulled in.
 
     Calls shorter than :data:`SKIP_SECONDS` were skips, not service: a few of them
     made the mean nearly zero. Twice the sample is read so that skips rarely leave it
@@ -143,14 +151,14 @@ def _service_time(session: Session, service_id: int, settings: EngineSettings) -
     long services included.
     """
     rows = session.execute(
-        select(Ticket.started_at, Ticket.finished_at)
+        select(NET_SERVICE_US)
         .where(Ticket.service_id == service_id, IS_DONE, Ticket.started_at.is_not(None))
         .order_by(Ticket.finished_at.desc())
         .limit(2 * settings.estimate_sample)
-    ).all()
+    ).scalars()
     durations = [
         seconds
-        for seconds in ((end - start).total_seconds() for start, end in rows)
+        for seconds in (micros / 1_000_000 for micros in rows)
         if seconds >= SKIP_SECONDS
     ][: settings.estimate_sample]
     if len(durations) < max(settings.estimate_min_samples, 1):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from server.engine.errors import N_, IllegalTransition
@@ -51,7 +51,7 @@ TRANSITIONS: dict[tuple[TicketStatus, Action], TicketStatus] = {
 }
 
 #: The timestamp a ticket gets when it first enters a status (a resumed ticket keeps its
-#: start; a parked one has none of its own: the event trail has when it was parked).
+#: start; a parked one keeps when it was parked in ``parked_at`` until it is resumed).
 _STAMP = {
     S.CALLED: "called_at",
     S.SERVING: "started_at",
@@ -86,8 +86,21 @@ def apply(ticket: Ticket, action: Action, now: datetime) -> TicketStatus:
         ticket.called_at, ticket.finished_at = now, None
     elif new in _STAMP and getattr(ticket, _STAMP[new]) is None:
         setattr(ticket, _STAMP[new], now)
+    if action is Action.PARK:
+        # Only a citizen at the counter is set aside: their service has begun.
+        ticket.started_at = ticket.started_at or now
+        ticket.parked_at = now
+    elif ticket.parked_at is not None:  # leaving the park: back, or never came back
+        if action is Action.RESUME:
+            ticket.parked_us += _micros(now - ticket.parked_at)
+        ticket.parked_at = None
     # Served without pressing *start*: service is taken to begin at the call.
     if new is S.DONE and ticket.started_at is None:
         ticket.started_at = ticket.called_at
     ticket.status = new
     return new
+
+
+def _micros(span: timedelta) -> int:
+    """Whole microseconds, as the database's measured columns count them."""
+    return span // timedelta(microseconds=1)

@@ -180,6 +180,10 @@ class Ticket(Base):
         BigInteger, _measured("started_at", "finished_at")
     )
     held_us: Mapped[int | None] = mapped_column(BigInteger, _measured("called_at", "finished_at"))
+    # Time set aside at the counter (parked) while being served, left out of the service
+    # time: the citizen was away fetching a document. parked_at is the current park's start.
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parked_us: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     office: Mapped[Office] = relationship()
     service: Mapped[Service] = relationship()
@@ -219,3 +223,8 @@ class TicketEvent(Base):
     # The office's live sequence number carried by the published event.
     seq: Mapped[int]
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+#: Service time as statistics, estimates and staffing advice mean it: started → done,
+#: less the time the ticket was parked.
+NET_SERVICE_US = Ticket.service_us - Ticket.parked_us

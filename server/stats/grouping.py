@@ -111,6 +111,7 @@ def ticket_rows(scope: Scope, by: str | None) -> Subquery:
 
     wait: issued → called. ``issued_at`` is the issue time, and for a ticket made by a
     transfer the transfer time (its ``queued_at`` keeps the old place in the queue).
+    service: started → done, less the time the ticket was parked.
     """
     t = _tickets.c
     return (
@@ -121,7 +122,7 @@ def ticket_rows(scope: Scope, by: str | None) -> Subquery:
             _services.c.target_wait_seconds.label("target"),
             t.wait_us.label("wait"),
             t.walk_up_us.label("walk_up"),
-            case((t.status == TicketStatus.DONE, t.service_us)).label("service"),
+            case((t.status == TicketStatus.DONE, t.service_us - t.parked_us)).label("service"),
         )
         .join(_services, _services.c.id == t.service_id)
         .where(

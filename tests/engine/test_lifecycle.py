@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,10 +12,12 @@ from server import engine
 from server.engine import TRANSITIONS, Action, IllegalTransition
 from server.engine.lifecycle import target
 from server.models import EventType, Ticket, TicketEvent, TicketStatus
-from tests.conftest import Office1
+from tests.conftest import FRESH, Office1
 from tests.engine.helpers import CLERK_ACTIONS, act, call, issue
 
 S = TicketStatus
+#: A Saturday morning in Tehran, when the office is open.
+T0 = datetime(2025, 5, 3, 6, 0, tzinfo=UTC)
 ALL_PAIRS = [(status, action) for status in TicketStatus for action in Action]
 
 
@@ -139,11 +143,30 @@ def test_a_parked_ticket_resumed_keeps_its_first_start(session, amol):
     assert (resumed.status, resumed.started_at) == (S.SERVING, started.started_at)
 
 
-def test_a_ticket_parked_before_it_started_starts_when_resumed(session, amol):
+def test_a_ticket_parked_before_it_started_started_when_parked(session, amol):
+    """Only a citizen at the counter is set aside, so the walk-up ends at the park."""
     ticket = issue(session, amol.office, "insurance")
     call(session, amol.counters[0].id)
-    act(session, ticket, Action.PARK)
+    parked = act(session, ticket, Action.PARK)
     resumed = engine.resume(session, ticket.id)
     session.commit()
-    assert resumed.started_at is not None
-    assert resumed.started_at >= resumed.called_at
+    assert resumed.started_at == parked.started_at
+    assert parked.started_at >= parked.called_at
+
+
+def test_the_time_parked_is_kept_apart_from_the_service(session, amol):
+    ticket = engine.issue(session, amol.office, "insurance", settings=FRESH, now=T0).ticket
+    engine.call_next(session, amol.counters[0].id, settings=FRESH, now=T0)
+    engine.act(session, ticket.id, Action.START, now=T0 + timedelta(minutes=1))
+    for parked, back in ((5, 20), (25, 26)):  # two trips: 15 minutes and 1 minute away
+        engine.act(session, ticket.id, Action.PARK, now=T0 + timedelta(minutes=parked))
+        row = session.get(Ticket, ticket.id)
+        assert row.parked_at == T0 + timedelta(minutes=parked)
+        engine.resume(session, ticket.id, now=T0 + timedelta(minutes=back))
+    engine.act(session, ticket.id, Action.COMPLETE, now=T0 + timedelta(minutes=31))
+    session.commit()
+    row = session.get(Ticket, ticket.id)
+    session.refresh(row)
+    assert row.parked_at is None
+    assert row.parked_us == 16 * 60 * 1_000_000
+    assert row.service_us - row.parked_us == 14 * 60 * 1_000_000  # 30 minutes, 16 away

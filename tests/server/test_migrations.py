@@ -64,6 +64,29 @@ def test_rebuilding_the_tickets_table_keeps_their_events_and_measures_old_ticket
     assert tuple(measured) == (300_250_000, 29_750_000, 270_000_000, 299_750_000)
 
 
+def test_tickets_parked_before_they_kept_their_parked_time_get_it_from_their_events(db_url):
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": db_url})
+    directory = str(app.config["MIGRATIONS"])
+    with app.app_context():
+        upgrade(directory=directory, revision="b7d41c9e0a52")
+        with db.engine.begin() as connection:
+            for statement in _PARKED_TICKETS:
+                connection.exec_driver_sql(statement)
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            found = connection.exec_driver_sql(
+                "SELECT parked_us, started_at, parked_at IS NOT NULL, service_us - parked_us"
+                " FROM tickets ORDER BY id"
+            ).all()
+        db.engine.dispose()
+    # Parked 08:06–08:20 before its start (which the resume stamped), then done at 08:30.
+    served, away = found[0], found[1]
+    assert (served[0], str(served[1])[:19], served[2]) == (840_000_000, "2026-01-01 08:06:00", False)
+    assert served[3] == 600_000_000  # 08:06–08:30 less 14 minutes away
+    # Still away: its park is open, nothing added up yet.
+    assert (away[0], str(away[1])[:19], away[2]) == (0, "2026-01-01 09:01:00", True)
+
+
 _OFFICE_AND_SERVICE = [
     "INSERT INTO offices (id, code, name_fa, name_en, timezone, routing_policy, event_seq)"
     " VALUES (1, 'amol', 'آمل', 'Amol', 'Asia/Tehran', 'tiered', 1)",
@@ -98,4 +121,23 @@ _BEFORE_COUNTER_DEVICES = [
     "INSERT INTO print_jobs (id, office_id, ticket_id, kiosk_token_id, printer, state, attempts,"
     " created_at, updated_at, language) VALUES (1, 1, 1, 7, 'preview://', 'printed', 1,"
     " '2026-01-01 08:00:00', '2026-01-01 08:00:00', 'fa')",
+]
+
+# Two tickets parked before tickets kept their parked time: one parked before its start,
+# resumed and served; one parked now. With their trails (a resume stamped the first's start).
+_PARKED_TICKETS = [
+    *_OFFICE_AND_SERVICE,
+    "INSERT INTO tickets (id, office_id, service_id, business_date, sequence, number, priority,"
+    " status, issued_at, queued_at, called_at, started_at, finished_at, recall_count,"
+    " public_token) VALUES (1, 1, 1, '2026-01-01', 1, 'B-001', FALSE, 'done',"
+    " '2026-01-01 08:00:00.000000', '2026-01-01 08:00:00.000000', '2026-01-01 08:05:00.000000',"
+    " '2026-01-01 08:20:00.000000', '2026-01-01 08:30:00.000000', 0, 'one')",
+    "INSERT INTO tickets (id, office_id, service_id, business_date, sequence, number, priority,"
+    " status, issued_at, queued_at, called_at, started_at, recall_count, public_token)"
+    " VALUES (2, 1, 1, '2026-01-01', 2, 'B-002', FALSE, 'parked', '2026-01-01 08:50:00.000000',"
+    " '2026-01-01 08:50:00.000000', '2026-01-01 09:00:00.000000', NULL, 0, 'two')",
+    "INSERT INTO ticket_events (id, office_id, ticket_id, type, at, seq) VALUES"
+    " (1, 1, 1, 'parked', '2026-01-01 08:06:00.000000', 1),"
+    " (2, 1, 1, 'resumed', '2026-01-01 08:20:00.000000', 2),"
+    " (3, 1, 2, 'parked', '2026-01-01 09:01:00.000000', 3)",
 ]

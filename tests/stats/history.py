@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import count
 
 from sqlalchemy.orm import Session
@@ -27,8 +27,10 @@ def ticket(
     counter: Counter | None = None,
     clerk: int | None = None,
     queued: datetime | None = None,
+    parked: timedelta = timedelta(0),
 ) -> Ticket:
-    """A ticket of ``office``'s ``service`` (by code) with its times set."""
+    """A ticket of ``office``'s ``service`` (by code) with its times set (``parked``: the
+    time it spent parked, as the engine adds it up on resuming)."""
     found = next(s for s in office.services if s.code == service)
     n = next(_sequence)
     result = Ticket(
@@ -46,6 +48,7 @@ def ticket(
         counter_id=counter.id if counter else None,
         clerk_id=clerk,
         public_token=secrets.token_urlsafe(16),
+        parked_us=parked // timedelta(microseconds=1),
     )
     session.add(result)
     session.flush()

@@ -235,7 +235,7 @@ def test_days_carry_jalali_labels_across_the_new_year(session: Session) -> None:
     ]
 
 
-def test_a_parked_ticket_is_not_busy_time_while_its_counter_serves_others(
+def test_a_parked_ticket_is_neither_busy_nor_service_time_while_away(
     session: Session,
 ) -> None:
     office = builders.office(session)
@@ -255,6 +255,7 @@ def test_a_parked_ticket_is_not_busy_time_while_its_counter_serves_others(
         finished=at(D, 9, 50),
         counter=one,
         clerk=clerk,
+        parked=timedelta(minutes=30),
     )
     ticket_event(session, held, EventType.PARKED, at(D, 9, 10))
     ticket_event(session, held, EventType.RESUMED, at(D, 9, 40))
@@ -273,9 +274,12 @@ def test_a_parked_ticket_is_not_busy_time_while_its_counter_serves_others(
     )
     counter_event(session, one, at(D, 10), "closed", clerk)
     session.commit()
-    time = report(session, scope(office), None, NOW)["totals"]["counter_time"]
+    totals = report(session, scope(office), None, NOW)["totals"]
+    time = totals["counter_time"]
     # 09:00–09:10 and 09:40–09:50 for the first, 09:15–09:30 for the second.
     assert (time["open_seconds"], time["busy_seconds"]) == (7200.0, 35 * 60.0)
+    # Nor is it service time: 09:01–09:50 less 30 minutes away, and 14 minutes.
+    assert totals["service"] == {"count": 2, "mean": 16.5 * 60, "median": 16.5 * 60, "p90": 18.5 * 60}
 
 
 def test_counter_time_pauses_inside_a_service_and_a_counter_open_over_midnight(
