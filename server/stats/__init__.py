@@ -37,44 +37,41 @@ def report(session: Session, scope: Scope, by: str | None, now: datetime) -> dic
     """
     if by is None:
         return {"range": _range(scope.dates), "totals": _kpis(session, scope, None, now)[()]}
-    # Counter time adds up over groups: grouped by its keys, the totals' is their sum.
-    time = None
-    if by in counters.COUNTER_GROUPINGS:
-        time = counters.counter_time(session, scope, by, now)
     label = labeller(session, scope, by)
-    groups = [
-        {"key": label(key)} | kpis for key, kpis in _kpis(session, scope, by, now, time).items()
-    ]
-    total_time = {(): sum(time.values(), counters.Time())} if time is not None else None
+    found = _kpis(session, scope, by, now)
+    totals = found.pop(())
+    groups = [{"key": label(key)} | kpis for key, kpis in found.items()]
     return {
         "range": _range(scope.dates),
-        "totals": _kpis(session, scope, None, now, total_time)[()],
+        "totals": totals,
         "groups": sorted(groups, key=lambda g: sort_key(by, g["key"])),
     }
 
 
 def _kpis(
-    session: Session,
-    scope: Scope,
-    by: str | None,
-    now: datetime,
-    time: dict[tuple[Any, ...], counters.Time] | None = None,
+    session: Session, scope: Scope, by: str | None, now: datetime
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Each group's KPIs and, under the key ``()``, the totals', from one pass where it can:
+    counts and counter time add up over groups (every ticket and stretch is in one),
+    and the times' overall percentiles come with the groups' (``summaries``)."""
     keys = key_names(by)
     rows = ticket_rows(scope, by)
     found_outcomes = outcomes.outcomes(session, rows, keys)
     found_times = times.times(session, rows, keys)
-    with_time = by in counters.COUNTER_GROUPINGS
-    if with_time and time is None:
-        time = counters.counter_time(session, scope, by, now)
-    found_time = time or {}
-    every = set(found_outcomes) | set(found_time) if by else {()}
+    # Counter time is not split by day or hour: then only the totals carry it.
+    grouped_time = by in counters.COUNTER_GROUPINGS
+    found_time = counters.counter_time(session, scope, by if grouped_time else None, now)
+    every = set(found_outcomes) | (set(found_time) if grouped_time else set()) if by else set()
+    if by:
+        found_outcomes[()] = outcomes.total(found_outcomes.values())
+        if grouped_time:
+            found_time[()] = sum(found_time.values(), counters.Time())
     result = {}
-    for key in every:
+    for key in every | {()}:
         result[key] = (found_outcomes.get(key) or outcomes.empty()) | (
             found_times.get(key) or times.empty()
         )
-        if with_time:
+        if grouped_time or key == ():
             result[key]["counter_time"] = found_time.get(key, counters.Time()).shown()
     return result
 

@@ -7,7 +7,7 @@ tickets that have ended.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -52,19 +52,34 @@ def outcomes(
     result = {}
     for row in session.execute(query):
         key, (tickets, *counts, on_time, judged) = tuple(row[: len(keys)]), row[len(keys) :]
-        named = dict(zip(OUTCOMES, counts, strict=True))
-        ended = sum(counts)
-        result[key] = {
-            "tickets": tickets,
-            **named,
-            "rates": {k: (round(v / ended, 4) if ended else None) for k, v in named.items()},
-            "service_level": {
-                "on_time": on_time,
-                "judged": judged,
-                "share": round(on_time / judged, 4) if judged else None,
-            },
-        }
+        result[key] = _shown(tickets, counts, on_time, judged)
     return result
+
+
+def total(groups: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The outcomes of groups taken together: every count adds up, the rates follow."""
+    groups = list(groups)
+    return _shown(
+        sum(g["tickets"] for g in groups),
+        [sum(g[name] for g in groups) for name in OUTCOMES],
+        sum(g["service_level"]["on_time"] for g in groups),
+        sum(g["service_level"]["judged"] for g in groups),
+    )
+
+
+def _shown(tickets: int, counts: Sequence[int], on_time: int, judged: int) -> dict[str, Any]:
+    named = dict(zip(OUTCOMES, counts, strict=True))
+    ended = sum(counts)
+    return {
+        "tickets": tickets,
+        **named,
+        "rates": {k: (round(v / ended, 4) if ended else None) for k, v in named.items()},
+        "service_level": {
+            "on_time": on_time,
+            "judged": judged,
+            "share": round(on_time / judged, 4) if judged else None,
+        },
+    }
 
 
 def empty() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import func, select
@@ -76,22 +77,48 @@ def earlier(session: Session, a: ColumnElement[Any], b: ColumnElement[Any]) -> C
 
 
 def summaries(
-    session: Session, rows: Subquery, keys: Sequence[str], measures: Sequence[str]
+    session: Session,
+    rows: Subquery,
+    keys: Sequence[str],
+    measures: Sequence[str],
+    overall: bool = False,
 ) -> dict[tuple[Any, ...], dict[str, dict[str, float | int | None]]]:
-    """Per key tuple, each measure's count, mean, median and 90th percentile in seconds.
+    """Per key tuple, each measure's count, mean, median and 90th percentile in seconds;
+    with ``overall``, also over all rows, under the key ``()``.
 
     Measures are microseconds; NULL means not measured and is left out. One pass over
-    the rows for every measure.
+    the rows for every measure. On SQLite the overall summaries come from the same pass
+    (the groups' sorted values, merged); PostgreSQL makes a second, cheaper pass.
     """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    sink: list[tuple[int, list[int]]] | None = [] if sqlite and overall and keys else None
+    result = _summaries(session, rows, keys, measures, sink)
+    if sink is not None:
+        result[()] = {
+            measure: _merged([values for m, values in sink if m == i])
+            for i, measure in enumerate(measures)
+        }
+    elif overall and keys:
+        result |= _summaries(session, rows, (), measures, None)
+    return result
+
+
+def _summaries(
+    session: Session,
+    rows: Subquery,
+    keys: Sequence[str],
+    measures: Sequence[str],
+    sink: list[tuple[int, list[int]]] | None,
+) -> dict[tuple[Any, ...], dict[str, dict[str, float | int | None]]]:
     key_cols = [rows.c[k] for k in keys]
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite:
-        _install_percentiles(session)
+        _install_percentiles(session, sink)
     columns = []
-    for measure in measures:
+    for i, measure in enumerate(measures):
         value = rows.c[measure]
         if sqlite:
-            ranks: list[Any] = [func.nobat_percentiles(value)]
+            ranks: list[Any] = [func.nobat_percentiles(value, i)]
         else:
             ranks = [func.percentile_cont(p).within_group(value) for _, p in PERCENTILES]
         columns += [func.count(value), func.avg(value), *ranks]
@@ -108,24 +135,40 @@ def summaries(
 
 
 class _Percentiles:
-    """SQLite's aggregate ``nobat_percentiles(v)``: PostgreSQL's percentile_cont of each of
-    PERCENTILES, as a JSON list.
+    """SQLite's aggregate ``nobat_percentiles(v, measure)``: PostgreSQL's percentile_cont of
+    each of PERCENTILES, as a JSON list.
 
     SQLite has no ordered-set aggregate, and ranking with window functions sorts the
     rows once per measure (1.4 s per measure over a province-month); an aggregate
-    keeps one pass for all measures and sorts only each group's own values.
+    keeps one pass for all measures and sorts only each group's own values. With a
+    ``sink``, each group also leaves its sorted values there, by measure, for the
+    summaries over all groups: SQLite has no grouping sets, and a second pass cost
+    as much as the first.
     """
+
+    sink: list[tuple[int, list[int]]] | None = None
 
     def __init__(self) -> None:
         self.values: list[int] = []
+        self.measure = 0
 
-    def step(self, value: int | None) -> None:
+    def step(self, value: int | None, measure: int) -> None:
         if value is not None:
             self.values.append(value)
+        self.measure = measure
 
     def finalize(self) -> str:
         values = sorted(self.values)
+        if self.sink is not None:
+            self.sink.append((self.measure, values))
         return json.dumps([_percentile_cont(values, p) for _, p in PERCENTILES])
+
+
+def _merged(parts: Sequence[list[int]]) -> dict[str, float | int | None]:
+    """The summary of the union of the groups' sorted values (their runs make sorting cheap)."""
+    values = sorted(chain.from_iterable(parts))
+    mean = sum(values) / len(values) if values else None
+    return _summary(len(values), mean, [_percentile_cont(values, p) for _, p in PERCENTILES])
 
 
 def _percentile_cont(ordered: Sequence[float], fraction: float) -> float | None:
@@ -143,10 +186,12 @@ def _from_sqlite(found: str | None) -> list[float | None]:
     return json.loads(found) if found is not None else [None] * len(PERCENTILES)
 
 
-def _install_percentiles(session: Session) -> None:
-    """Make ``nobat_percentiles`` known to the session's SQLite connection (cheap to repeat)."""
+def _install_percentiles(session: Session, sink: list[tuple[int, list[int]]] | None) -> None:
+    """Make ``nobat_percentiles`` known to the session's SQLite connection (cheap to repeat),
+    leaving each group's values in ``sink`` if given."""
     connection = session.connection().connection.driver_connection
-    connection.create_aggregate("nobat_percentiles", 1, _Percentiles)
+    aggregate = type("_Collecting", (_Percentiles,), {"sink": sink}) if sink is not None else _Percentiles
+    connection.create_aggregate("nobat_percentiles", 2, aggregate)
 
 
 def _summary(count: int, mean: Any, percentiles: Sequence[Any]) -> dict[str, float | int | None]:

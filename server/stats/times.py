@@ -17,8 +17,9 @@ MEASURES = ("wait", "walk_up", "service")
 def times(
     session: Session, rows: Subquery, keys: Sequence[str]
 ) -> dict[tuple[Any, ...], dict[str, dict[str, Any]]]:
-    """Per key, each measure's ``{"count", "mean", "median", "p90"}`` (None: nothing measured)."""
-    return summaries(session, rows, keys, MEASURES)
+    """Per key, each measure's ``{"count", "mean", "median", "p90"}`` (None: nothing measured),
+    and over all rows under the key ``()``."""
+    return summaries(session, rows, keys, MEASURES, overall=True)
 
 
 def empty() -> dict[str, dict[str, Any]]:

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import EventType, Office
+from server.models import EventType, Office, User
 from server.models import TicketStatus as S
-from server.stats import DateRange, OfficeInScope, Scope, report
+from server.stats import GROUPINGS, DateRange, OfficeInScope, Scope, report
 from tests import builders
 from tests.stats.history import counter_event, ticket, ticket_event
 
@@ -193,6 +194,22 @@ def test_groups_by_service_counter_clerk_and_weekday_hour(session: Session) -> N
         (3, 10, 1),
         (3, 11, 1),
     ]
+
+
+@pytest.mark.parametrize("by", GROUPINGS)
+def test_a_grouped_report_has_the_same_totals_as_the_ungrouped_one(
+    session: Session, by: str
+) -> None:
+    """Grouped totals are added up from the groups' pass, not asked for again."""
+    office = _a_day(session)
+    one = next(c for c in office.counters if c.number == 1)
+    clerk = session.scalar(select(User.id).where(User.username == "clerk1"))
+    counter_event(session, one, at(D, 8, 55), "open", clerk)
+    counter_event(session, one, at(D, 10), "closed", clerk)
+    session.commit()
+    whole = report(session, scope(office), None, NOW)["totals"]
+    assert whole["counter_time"]["busy_seconds"] > 0
+    assert report(session, scope(office), by, NOW)["totals"] == whole
 
 
 def test_a_ticket_crossing_midnight_counts_on_its_business_day(session: Session) -> None:
