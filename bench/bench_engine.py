@@ -37,9 +37,10 @@ import benchlib
 from sqlalchemy import func, select
 
 from server import auth, engine
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import Base, make_engine
 from server.engine import Actor, EngineSettings, NullPublisher
 from server.engine.clock import business_date, utcnow
+from server.engine.sessions import make_sessionmaker
 from server.models import ApiToken, Counter, Office, Service, Ticket, TokenKind, User
 from server.seed import seed_demo
 

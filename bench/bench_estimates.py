@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repository root on sys.path
 
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import Base, make_engine
 from server.engine import NullPublisher
+from server.engine.sessions import make_sessionmaker
 from server.seed import seed_demo
 from server.simulate import simulate, working_days
 from server.simulate.accuracy import accuracy

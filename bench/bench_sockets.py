@@ -194,8 +194,9 @@ class Office:
 
 def make_office(url: str) -> Office:
     from server import auth
-    from server.database import Base, make_engine, make_sessionmaker
+    from server.database import Base, make_engine
     from server.engine.clock import business_date, utcnow
+    from server.engine.sessions import make_sessionmaker
     from server.models import Role, TokenKind
     from tests import builders
 

@@ -10,9 +10,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.database import make_sessionmaker
 from server.engine import NullPublisher, office_by_code
 from server.engine.clock import business_date, utcnow
+from server.engine.sessions import make_sessionmaker
 from server.extensions import db
 from server.models import Office, Ticket
 from server.simulate import (

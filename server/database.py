@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -127,17 +127,6 @@ def _mark_lost_connection(context: ExceptionContext) -> None:
 def make_engine(url: str, **overrides: Any) -> Engine:
     """Create and configure an engine outside Flask (CLI helpers, tests, benchmarks)."""
     return configure_engine(create_engine(url, **{**engine_options(url), **overrides}))
-
-
-def make_sessionmaker(engine: Engine, publisher: Any = None) -> sessionmaker:
-    """A session factory whose objects stay readable after commit.
-
-    ``publisher`` receives the live events of every committed transaction.
-    """
-    from server.engine import events
-
-    events.install()
-    return sessionmaker(engine, expire_on_commit=False, info={events.PUBLISHER: publisher})
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

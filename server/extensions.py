@@ -15,8 +15,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
 from server.api.errors import NobatApi
-from server.database import READ_ONLY, Base, make_engine, make_sessionmaker
+from server.database import READ_ONLY, Base, make_engine
 from server.engine.events import Publisher
+from server.engine.sessions import make_sessionmaker
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from server import seed
 from server.app import create_app
 from server.config import TestingConfig
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import Base, make_engine
 from server.engine import CollectingPublisher, EngineSettings, cache, day
+from server.engine.sessions import make_sessionmaker
 from server.extensions import db
 from server.models import Counter, Office, Role, TokenKind
 from tests import builders, services

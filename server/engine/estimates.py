@@ -157,9 +157,7 @@ def _service_time(session: Session, service_id: int, settings: EngineSettings) -
         .limit(2 * settings.estimate_sample)
     ).scalars()
     durations = [
-        seconds
-        for seconds in (micros / 1_000_000 for micros in rows)
-        if seconds >= SKIP_SECONDS
+        seconds for seconds in (micros / 1_000_000 for micros in rows) if seconds >= SKIP_SECONDS
     ][: settings.estimate_sample]
     if len(durations) < max(settings.estimate_min_samples, 1):
         default = float(settings.default_service_seconds)

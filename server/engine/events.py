@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Integer, String, bindparam, column, event, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from server.database import UTCDateTime
 from server.engine.facts import CounterFacts, TicketFacts
@@ -177,19 +177,18 @@ def _bump_and_insert() -> Prepared:
 _BUMP_AND_INSERT = _bump_and_insert()
 
 
-def install() -> None:
-    """Attach the commit hooks to every SQLAlchemy session (idempotent).
+def install(factory: sessionmaker) -> None:
+    """Attach the commit hooks to the sessions ``factory`` makes.
 
-    Every session seals its events into the audit trail, whoever made it; the
-    live events go to the publisher in the session's ``info[PUBLISHER]``, if any.
+    Its sessions seal their events into the audit trail; the live events go to the
+    publisher in the session's ``info[PUBLISHER]``, if any.
     """
     for name, hook in (
         ("before_commit", _seal),
         ("after_commit", _flush_outbox),
         ("after_rollback", _discard),
     ):
-        if not event.contains(Session, name, hook):
-            event.listen(Session, name, hook)
+        event.listen(factory, name, hook)
 
 
 def _seal(session: Session) -> None:

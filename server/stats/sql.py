@@ -190,7 +190,9 @@ def _install_percentiles(session: Session, sink: list[tuple[int, list[int]]] | N
     """Make ``nobat_percentiles`` known to the session's SQLite connection (cheap to repeat),
     leaving each group's values in ``sink`` if given."""
     connection = session.connection().connection.driver_connection
-    aggregate = type("_Collecting", (_Percentiles,), {"sink": sink}) if sink is not None else _Percentiles
+    aggregate = (
+        type("_Collecting", (_Percentiles,), {"sink": sink}) if sink is not None else _Percentiles
+    )
     connection.create_aggregate("nobat_percentiles", 2, aggregate)
 
 

@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import select
 
 from server import auth
-from server.database import make_engine, make_sessionmaker
+from server.database import make_engine
+from server.engine.sessions import make_sessionmaker
 from server.models import Counter, Office, TokenKind, User
 from tests.live.cluster import REPO, free_port, wait_healthy
 

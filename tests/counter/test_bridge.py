@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from server.database import make_engine, make_sessionmaker
+from server.database import make_engine
 from server.engine import Actor, call_next
+from server.engine.sessions import make_sessionmaker
 from server.models import User
 from tests.counter.conftest import BLANK, COUNTER, Rig
 from tests.printing.rig import Server

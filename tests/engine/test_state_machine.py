@@ -11,8 +11,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import func, select
 
 from server import engine
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import Base, make_engine
 from server.engine import Action, Actor, DomainError, EngineSettings
+from server.engine.sessions import make_sessionmaker
 from server.models import (
     OPEN_STATUSES,
     Counter,

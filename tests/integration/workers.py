@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server import engine
-from server.database import make_engine, make_sessionmaker
+from server.database import make_engine
 from server.engine import Actor, DomainError, EngineSettings
+from server.engine.sessions import make_sessionmaker
 from server.models import Office
 
 # 2,000 tickets over three services: past the default daily cap, which is not tested here.

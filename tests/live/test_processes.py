@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from server import auth, printing
-from server.database import make_engine, make_sessionmaker
+from server.database import make_engine
 from server.engine import EngineSettings, issue, office_by_id
+from server.engine.sessions import make_sessionmaker
 from server.models import EventType, Office, Role, Ticket, TicketEvent, TicketStatus, TokenKind
 from tests import builders, services
 from tests.live.client import LiveClient

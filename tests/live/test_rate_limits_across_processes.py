@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from server.database import make_engine, make_sessionmaker
+from server.database import make_engine
+from server.engine.sessions import make_sessionmaker
 from server.models import TokenKind
 from tests import builders, services
 from tests.live.cluster import Cluster

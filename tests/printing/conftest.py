@@ -16,7 +16,8 @@ from sqlalchemy import select
 from server import auth
 from server.app import create_app
 from server.config import TestingConfig
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import Base, make_engine
+from server.engine.sessions import make_sessionmaker
 from server.extensions import db
 from server.models import Office, TokenKind
 from server.seed import seed_demo

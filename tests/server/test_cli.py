@@ -13,7 +13,7 @@ from server.app import create_app
 from server.auth import Caller, principal_for
 from server.cli import main
 from server.config import TestingConfig
-from server.database import make_sessionmaker
+from server.engine.sessions import make_sessionmaker
 from server.extensions import db
 from server.models import (
     ApiToken,

@@ -81,7 +81,11 @@ def test_tickets_parked_before_they_kept_their_parked_time_get_it_from_their_eve
         db.engine.dispose()
     # Parked 08:06–08:20 before its start (which the resume stamped), then done at 08:30.
     served, away = found[0], found[1]
-    assert (served[0], str(served[1])[:19], served[2]) == (840_000_000, "2026-01-01 08:06:00", False)
+    assert (served[0], str(served[1])[:19], served[2]) == (
+        840_000_000,
+        "2026-01-01 08:06:00",
+        False,
+    )
     assert served[3] == 600_000_000  # 08:06–08:30 less 14 minutes away
     # Still away: its park is open, nothing added up yet.
     assert (away[0], str(away[1])[:19], away[2]) == (0, "2026-01-01 09:01:00", True)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from server.database import Base, make_engine, make_sessionmaker
+from server.database import Base, make_engine
 from server.engine import NullPublisher
+from server.engine.sessions import make_sessionmaker
 from server.seed import seed_demo
 from server.simulate import History, simulate, working_days
 

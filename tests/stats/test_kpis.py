@@ -296,7 +296,12 @@ def test_a_parked_ticket_is_neither_busy_nor_service_time_while_away(
     # 09:00–09:10 and 09:40–09:50 for the first, 09:15–09:30 for the second.
     assert (time["open_seconds"], time["busy_seconds"]) == (7200.0, 35 * 60.0)
     # Nor is it service time: 09:01–09:50 less 30 minutes away, and 14 minutes.
-    assert totals["service"] == {"count": 2, "mean": 16.5 * 60, "median": 16.5 * 60, "p90": 18.5 * 60}
+    assert totals["service"] == {
+        "count": 2,
+        "mean": 16.5 * 60,
+        "median": 16.5 * 60,
+        "p90": 18.5 * 60,
+    }
 
 
 def test_counter_time_pauses_inside_a_service_and_a_counter_open_over_midnight(
