@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from server import limits
 from server.api.schemas import Error
-from server.engine.errors import DomainError
+from server.engine.errors import DomainError, InvalidNumber, NotFound
 from server.engine.facts import ServiceNames
 from server.engine.lifecycle import Action
 from server.models import TicketStatus
@@ -137,11 +137,24 @@ def _wants_page() -> bool:
     return not request.path.startswith("/api/") and request.accept_mimetypes.accept_html
 
 
+#: The status of each domain error the queue refuses with; any other is a conflict with
+#: the queue's current state.
+DOMAIN_STATUSES: dict[type[DomainError], int] = {InvalidNumber: 422, NotFound: 404}
+
+
 def _domain_error(error: DomainError) -> tuple[Response, int]:
     words = {name: _word(value) for name, value in error.params.items()}
     message = gettext(error.template, **words)
     details = {name: _code(value) for name, value in error.params.items()}
-    return error_response(error.status, message, error.code, details or None)
+    return error_response(_status_of(error), message, error.code, details or None)
+
+
+def _status_of(error: DomainError) -> int:
+    """The most specific status mapped for the error's class (subclasses inherit)."""
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_STATUSES:
+            return DOMAIN_STATUSES[kind]
+    return 409
 
 
 def _code(value: Any) -> Any:

@@ -1,4 +1,7 @@
-"""Domain errors: the API answers each with a 4xx and the error's code.
+"""Domain errors: what the queue refuses, with a code and words; no HTTP here.
+
+The API chooses each error's status (``server/api/errors.py``), so the engine serves
+the command line, the simulator and the serial bridge the same way.
 
 Messages are English templates with ``%(name)s`` fields, marked with ``N_`` so
 that the gettext catalogs pick them up; the web layer translates them for the
@@ -16,10 +19,9 @@ def N_(template: str) -> str:
 
 
 class DomainError(Exception):
-    """A request the queue cannot honour in its current state (HTTP 409 by default)."""
+    """A request the queue cannot honour in its current state."""
 
     code = "conflict"
-    status = 409
 
     def __init__(self, template: str, **params: Any) -> None:
         self.template = template
@@ -49,7 +51,6 @@ class TicketChanged(DomainError):
 
 class InvalidNumber(DomainError):
     code = "invalid_number"
-    status = 422
 
 
 class IdempotencyKeyReused(DomainError):
@@ -60,4 +61,3 @@ class IdempotencyKeyReused(DomainError):
 
 class NotFound(DomainError):
     code = "not_found"
-    status = 404
