@@ -27,7 +27,7 @@ from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
 from printer_drivers.render_process import RenderProcess
 from server.engine.clock import utcnow, zone
 from server.engine.facts import TicketFacts, office_by_id, service_names, ticket_by_id
-from server.engine.prepared import Prepared
+from server.engine.sql.prepared import Prepared
 from server.engine.tickets import Issued, where_it_stands
 from server.extensions import db
 from server.models import ApiToken, PrintJob, PrintState

@@ -43,8 +43,8 @@ from server.engine.facts import (
 )
 from server.engine.holding import held_by_other, held_counter, held_ticket, locked_ticket
 from server.engine.lifecycle import Action
-from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
+from server.engine.sql.prepared import Prepared
 from server.models import (
     IS_CURRENT,
     IS_PARKED,

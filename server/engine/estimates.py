@@ -67,8 +67,8 @@ from sqlalchemy.orm import Session
 from server.engine import routing
 from server.engine.cache import cached
 from server.engine.facts import OfficeFacts, TicketFacts, counters, office_by_id, tickets
-from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
+from server.engine.sql.prepared import Prepared
 from server.models import (
     IS_DONE,
     IS_WAITING,
@@ -214,8 +214,8 @@ def _waiting(service_id: ColumnElement[int], *where: ColumnElement[bool]) -> Col
 
     Each is one range of ``ix_tickets_waiting`` (service, day, priority, queue time, id),
     so the cost is bounded by the day's queue, never by history. Counting per range was 8
-    times faster than joining the tickets to the links and grouping them (SQLite, 5,000
-    waiting, a ticket whose counters call 6 services: 0.33 ms against 2.6 ms).
+    times faster than joining the tickets to the links and grouping them (embedded database,
+    5,000 waiting, a ticket whose counters call 6 services: 0.33 ms against 2.6 ms).
     """
     return (
         select(func.count())
@@ -234,7 +234,8 @@ def _earlier(service_id: ColumnElement[int], priority: ColumnElement[bool]) -> C
     """Waiting tickets queued before the ticket (the id breaks a tie), as two ranges.
 
     A condition on the queue time or the id within one range, or a row value, took
-    twice as long to count on SQLite: it was checked on every ticket of the range.
+    twice as long to count on the embedded database: it was checked on every ticket of the
+    range.
     """
     queued_at = bindparam("queued_at")
     return _waiting(service_id, priority, tickets.c.queued_at < queued_at) + _waiting(
@@ -263,7 +264,7 @@ def _ahead_of(ignores_priority: bool, priority: bool) -> Prepared:
     Those counts depend only on the service and on whether the link's tier is better
     (then every waiting ticket of it goes first, whatever its queue time), so each is
     counted once for every counter that shares it: counting per link made an office
-    of 16 counters count the same ranges 16 times (SQLite, 3,000 waiting: 9 ms).
+    of 16 counters count the same ranges 16 times (embedded database, 3,000 waiting: 9 ms).
     """
     links = (
         _serving_links(_own.c.service_id == bindparam("service_id"))
@@ -272,7 +273,8 @@ def _ahead_of(ignores_priority: bool, priority: bool) -> Prepared:
     )
     ranges = select(links.c.service_id, links.c.better).distinct().subquery("ranges")
     first = _first_at_same_tier(ranges.c.service_id, ignores_priority, priority)
-    # Materialised: as a subquery, PostgreSQL pulled the counts up into the join, once per link.
+    # Materialised: as a subquery, the database server pulled the counts up into the join, once
+    # per link.
     counted = (
         select(
             ranges.c.service_id,

@@ -7,9 +7,7 @@ the commit they leave as plain :class:`LiveEvent` data through the publisher.
 A rolled-back transaction publishes nothing.
 
 The office row stays locked from its bump to the commit, so every command of
-the office waits for that stretch. On PostgreSQL it is one round trip: the bump
-and the audit rows are one statement, sent with the COMMIT (see
-:meth:`Prepared.rows_then_commit`).
+the office waits for that stretch; :mod:`server.engine.sql.seal` keeps it short.
 """
 
 from __future__ import annotations
@@ -20,14 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, String, bindparam, column, event, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.database import UTCDateTime
 from server.engine.facts import CounterFacts, TicketFacts
-from server.engine.prepared import Prepared
-from server.models import EventType, Office, TicketEvent
+from server.engine.sql import dialects
+from server.models import EventType
 
 log = logging.getLogger(__name__)
 
@@ -129,54 +125,6 @@ def record(
     )
 
 
-_offices, _events = Office.__table__, TicketEvent.__table__
-_BUMP = (
-    update(_offices)
-    .where(_offices.c.id == bindparam("office"))
-    .values(event_seq=_offices.c.event_seq + bindparam("n", type_=Integer))
-    .returning(_offices.c.event_seq)
-)
-_BUMP_SEQ = Prepared(_BUMP)
-_INSERT_EVENTS = Prepared(insert(_events))
-#: The columns of an audit row that differ from event to event, and their types.
-_EACH = {
-    "ticket_id": Integer,
-    "type": String,
-    "at": UTCDateTime,
-    "counter_id": Integer,
-    "actor_id": Integer,
-    "device_token_id": Integer,
-    "detail": String,
-}
-
-
-def _bump_and_insert() -> Prepared:
-    """PostgreSQL: bump the office's counter and write its audit rows in one statement.
-
-    The rows arrive as one array per column, unnested in order; each row's number is
-    the counter's new value minus the rows after it.
-    """
-    bumped = _BUMP.cte("bumped")
-    rows = (
-        func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _EACH.items()))
-        .table_valued(*(column(name, kind) for name, kind in _EACH.items()), with_ordinality="ord")
-        .render_derived("each")
-    )
-    seq = bumped.c.event_seq - bindparam("n", type_=Integer) + rows.c.ord
-    return Prepared(
-        insert(_events)
-        .from_select(
-            ["office_id", *_EACH, "seq"],
-            select(bindparam("office", type_=Integer), *(rows.c[n] for n in _EACH), seq),
-        )
-        .add_cte(bumped)
-        .returning(_events.c.seq)
-    )
-
-
-_BUMP_AND_INSERT = _bump_and_insert()
-
-
 def install(factory: sessionmaker) -> None:
     """Attach the commit hooks to the sessions ``factory`` makes.
 
@@ -201,15 +149,10 @@ def _seal(session: Session) -> None:
         by_office.setdefault(item.office_id, []).append(item)
     # Offices in id order: two transactions never wait on each other's office rows.
     offices = sorted(by_office)
-    if session.get_bind().dialect.name == "postgresql" and not session.in_nested_transaction():
-        sealed = _BUMP_AND_INSERT.rows_then_commit(
-            session, [_columns(office_id, by_office[office_id]) for office_id in offices]
-        )
-        lasts = [max(seq for (seq,) in rows) for rows in sealed]
-    else:
-        lasts = [
-            _bump_then_insert(session, office_id, by_office[office_id]) for office_id in offices
-        ]
+    lasts = dialects.of(session).seal(
+        session,
+        [(office_id, [_row(item) for item in by_office[office_id]]) for office_id in offices],
+    )
     outbox = session.info.setdefault(_OUTBOX, [])
     for office_id, last in zip(offices, lasts, strict=True):
         items = by_office[office_id]
@@ -227,7 +170,7 @@ def _seal(session: Session) -> None:
 
 
 def _row(item: _Pending) -> dict[str, Any]:
-    """The varying columns of an event's audit row."""
+    """The varying columns of an event's audit row (:data:`server.engine.sql.seal.EACH`)."""
     return {
         "ticket_id": item.ticket_id,
         "type": item.type,
@@ -237,31 +180,6 @@ def _row(item: _Pending) -> dict[str, Any]:
         "device_token_id": item.actor.device_token_id,
         "detail": item.detail,
     }
-
-
-def _columns(office_id: int, items: list[_Pending]) -> dict[str, Any]:
-    """The parameters of :data:`_BUMP_AND_INSERT`: one list per column."""
-    rows = [_row(item) for item in items]
-    return {
-        "office": office_id,
-        "n": len(items),
-        **{name: [row[name] for row in rows] for name in _EACH},
-    }
-
-
-def _bump_then_insert(session: Session, office_id: int, items: list[_Pending]) -> int:
-    """Bump the office's counter, then write the audit rows; the counter's new value."""
-    last = _BUMP_SEQ.scalar(session, {"office": office_id, "n": len(items)})
-    first = last - len(items) + 1
-    # A Core insert: the audit rows need no unit of work, and this runs on every commit.
-    _INSERT_EVENTS.many(
-        session,
-        [
-            {**_row(item), "office_id": office_id, "seq": seq}
-            for seq, item in enumerate(items, start=first)
-        ],
-    )
-    return last
 
 
 def _flush_outbox(session: Session) -> None:

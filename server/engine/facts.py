@@ -16,8 +16,17 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from server.engine.cache import cached
-from server.engine.prepared import Prepared
-from server.models import Counter, CounterState, Office, Service, Ticket, TicketStatus, User
+from server.engine.sql.prepared import Prepared
+from server.models import (
+    Counter,
+    CounterService,
+    CounterState,
+    Office,
+    Service,
+    Ticket,
+    TicketStatus,
+    User,
+)
 
 offices, services, counters, tickets, users = (
     Office.__table__,
@@ -26,6 +35,9 @@ offices, services, counters, tickets, users = (
     Ticket.__table__,
     User.__table__,
 )
+# Plain tables, not ORM entities: an ORM-flavoured UPDATE is rebuilt (and its cache
+# key computed again) on every execution, which on this path costs more than the SQL.
+links = CounterService.__table__
 
 
 @dataclass(frozen=True)
@@ -196,7 +208,10 @@ _COUNTER_FOR_UPDATE = Prepared(
 
 
 def locked_counter(session: Session, counter_id: int) -> CounterFacts | None:
-    """The counter, its row locked until commit (PostgreSQL; SQLite holds the write lock)."""
+    """The counter, locked until commit.
+
+    Its row is locked, or the whole database where one transaction writes at a time.
+    """
     row = _COUNTER_FOR_UPDATE.first(session, {"id": counter_id})
     return CounterFacts(*row) if row else None
 

@@ -6,38 +6,17 @@ import re
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.engine.errors import N_, InvalidNumber
-from server.engine.prepared import Prepared
-from server.models import DailySequence, Service, Ticket
+from server.engine.sql import dialects
+from server.models import Service, Ticket
 
-_table = DailySequence.__table__
 _tickets, _services = Ticket.__table__, Service.__table__
 
 
 #: The cap bound when a number has none (a transfer, or no cap configured).
 NO_CAP = 2**31 - 1
-
-
-def _bump(insert):
-    stmt = insert(_table).values(
-        service_id=bindparam("service_id"), business_date=bindparam("day"), last=1
-    )
-    # At the cap the row is left as it is and nothing is returned.
-    return stmt.on_conflict_do_update(
-        index_elements=[_table.c.service_id, _table.c.business_date],
-        set_={"last": _table.c.last + 1},
-        where=_table.c.last < bindparam("cap"),
-    ).returning(_table.c.last)
-
-
-# The two supported databases; both speak INSERT ... ON CONFLICT ... RETURNING.
-_BUMP = {
-    "postgresql": Prepared(_bump(postgresql.insert)),
-    "sqlite": Prepared(_bump(sqlite.insert)),
-}
 
 
 def next_sequence(
@@ -51,7 +30,7 @@ def next_sequence(
     statement, so two requests racing for the last number cannot both get one.
     The first number of a day is always given: a cap below 1 is the caller's to refuse.
     """
-    bump = _BUMP[session.get_bind().dialect.name]
+    bump = dialects.of(session).next_sequence
     params = {"service_id": service_id, "day": day, "cap": NO_CAP if cap is None else cap}
     return bump.scalar(session, params)
 

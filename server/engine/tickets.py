@@ -33,8 +33,8 @@ from server.engine.facts import (
 )
 from server.engine.holding import held_ticket
 from server.engine.lifecycle import Action
-from server.engine.prepared import Prepared
 from server.engine.settings import EngineSettings
+from server.engine.sql.prepared import Prepared
 from server.models import PRIORITY_REASONS, EventType, Ticket, TicketEvent, TicketStatus
 
 _ACTION_EVENTS = {

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import bindparam, exc, insert, select, update
 
 from server.engine.facts import TICKET_COLUMNS, tickets
-from server.engine.prepared import Prepared
+from server.engine.sql.prepared import Prepared
 from server.models import TicketStatus
 from tests.engine.helpers import issue
 

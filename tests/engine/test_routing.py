@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from server import engine
-from server.engine import Actor, EngineSettings, routing
+from server.engine import Actor, EngineSettings
+from server.engine.sql import claim
 from server.models import Office, Ticket
 from tests import builders
 from tests.engine.helpers import call, issue
@@ -157,7 +158,7 @@ def test_a_mixed_queue_is_called_in_exactly_the_policys_order(session, seed, pol
 @pytest.mark.parametrize(
     "reusable_engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
-@pytest.mark.parametrize("others", [3, routing.CANDIDATES + 3])
+@pytest.mark.parametrize("others", [3, claim.CANDIDATES + 3])
 def test_a_clerk_passes_over_the_tickets_other_clerks_are_claiming(
     session, session_factory, amol, others
 ):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from server.database import connection_lost
+from server.engine.sql import sqlalchemy_internals as internals
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,12 @@ class Prepared:
         return _converted(plan, fetched)
 
     def first(self, session: Session, params: dict[str, Any]) -> Any:
+        """The first row, or None."""
         found = self.rows(session, params)
         return found[0] if found else None
 
     def scalar(self, session: Session, params: dict[str, Any]) -> Any:
+        """The first column of the first row, or None."""
         found = self.first(session, params)
         return found[0] if found else None
 
@@ -140,9 +143,10 @@ class Prepared:
             # An INSERT names only the columns given, as SQLAlchemy's own execution does.
             compiled = self.statement.compile(dialect=dialect, column_keys=sorted(params))
             positional = dialect.paramstyle in ("qmark", "numeric", "format")
-            processors = compiled._bind_processors
+            processors = internals.bind_processors(compiled)
             names = compiled.positiontup if positional else compiled.bind_names.values()
             binds = {compiled.bind_names[b]: b for b in compiled.bind_names}
+            columns = internals.result_columns(compiled)
             plan = self._plans[key] = _Plan(
                 sql=compiled.string,
                 slots=tuple(
@@ -150,13 +154,8 @@ class Prepared:
                     for n in names
                 ),
                 positional=positional,
-                results=tuple(
-                    column.type._cached_result_processor(dialect, None)
-                    for column in compiled._result_columns
-                ),
-                row=namedtuple(
-                    "Row", [column.keyname for column in compiled._result_columns], rename=True
-                ),
+                results=tuple(internals.result_processor(kind, dialect) for _, kind in columns),
+                row=namedtuple("Row", [name for name, _ in columns], rename=True),
             )
         return plan
 
