@@ -16,7 +16,7 @@ Chromium driven by Playwright with a phone's viewport. Measured:
    400 kbit/s each way with 400 ms round trips (a weak 3G phone): first contentful paint,
    and the socket live.
 4. **the server's cost per ticket event**: the status of one ticket read, worded in both
-   languages and emitted (``server.live.send_ticket_statuses``), in this process on the
+   languages and emitted (``server.live.rooms.send_ticket_statuses``), in this process on the
    same database, for a waiting ticket (people ahead and estimate) and a called one.
 
 Targets: call → page p99 < 1 s (the issue's promise); first render on slow 3G < 3 s.
@@ -154,7 +154,7 @@ def server_cost(env: dict[str, str], kiosk: str, clerk: str, url: str) -> dict[s
     os.environ.update({k: v for k, v in env.items() if k.startswith("NOBAT_")})
     from server.app import create_app
     from server.config import Config
-    from server.live import send_ticket_statuses
+    from server.live.rooms import send_ticket_statuses
 
     app = create_app(Config, {"SQLALCHEMY_DATABASE_URI": env["NOBAT_DATABASE_URL"]})
     for _ in range(5):

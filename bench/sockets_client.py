@@ -243,7 +243,7 @@ class Swarm:
             d.ready.set_result(True)
 
     def _event(self, d: Display, data: str, now: int) -> None:
-        # 42["<type>",{"seq":N,...}]: the payload's first key is seq (server/live.py).
+        # 42["<type>",{"seq":N,...}]: the payload's first key is seq (server/live/rooms.py).
         end = data.find('"', 4)
         kind = data[4:end]
         at = data.find('"seq":', end)

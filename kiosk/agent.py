@@ -4,7 +4,7 @@
         --printer 'serial:///dev/ttyUSB0?baudrate=115200'
 
 The kiosk's token needs ``--printer agent``. The agent holds a Socket.IO connection to the
-server (protocol: ``server/live.py``) and reconnects with backoff for as long as it runs. On
+server (protocol: ``server/live/``) and reconnects with backoff for as long as it runs. On
 every connection it asks for the jobs still worth printing, then prints each ``print``
 event, one job at a time and each job id at most once, and reports every outcome. A job
 past its ``expires_at`` is reported stale, never printed: no pile of old tickets after an

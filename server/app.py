@@ -41,7 +41,7 @@ def create_app(
     app.json.sort_keys = False
     app.session_interface = _NoCookieSession()
 
-    db.init_app(app, publisher if publisher is not None else live.SocketIOPublisher())
+    db.init_app(app, publisher if publisher is not None else live.rooms.SocketIOPublisher())
     migrate.init_app(app, db, directory=str(config_class.MIGRATIONS))
     babel.init_app(app, locale_selector=_locale)
     api.init_app(app, spec_kwargs=_openapi_security())
@@ -61,8 +61,8 @@ def create_app(
     counter_web.init_app(app)
     manager_web.init_app(app)
     admin_web.init_app(app)
-    live.init_app(app)
-    printing.init_app(app, notify=live.notify_kiosk)
+    live.sockets.init_app(app)
+    printing.init_app(app, notify=live.agent.notify_kiosk)
     if app.config["PROXIES"]:
         # Outermost, so that Socket.IO's middleware too sees the client's own scheme and host.
         hops = app.config["PROXIES"]

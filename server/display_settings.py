@@ -15,7 +15,8 @@ from display.voice.vocabulary import LANGUAGES
 from server import audit
 from server.api.schemas import StrictBoolean
 from server.engine.clock import zone
-from server.live import office_room, socketio
+from server.live.rooms import office_room
+from server.live.sockets import socketio
 from server.models import Office
 
 MESSAGE_LENGTH = 300

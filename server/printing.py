@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
@@ -30,7 +30,7 @@ from server.engine.facts import TicketFacts, office_by_id, service_names, ticket
 from server.engine.sql.prepared import Prepared
 from server.engine.tickets import Issued, where_it_stands
 from server.extensions import db
-from server.models import ApiToken, PrintJob, PrintState
+from server.models import ApiToken, PrintJob, PrintState, Ticket
 from server.wording import people_words, wait_words
 
 log = logging.getLogger(__name__)
@@ -200,6 +200,39 @@ def pending_for(session: Session, kiosk_token_id: int) -> tuple[list[PrintJob], 
     return fresh, stale
 
 
+def pending_orders(
+    session: Session, kiosk_token_id: int, status_url: Callable[[str, str], str]
+) -> tuple[list[dict[str, Any]], list[PrintJob]]:
+    """What a kiosk's print agent is sent for its jobs still worth printing, oldest first,
+    and the jobs just made stale (unprinted).
+
+    ``status_url(public_token, language)``: the ticket page's address, as on its ticket.
+    """
+    fresh, stale = pending_for(session, kiosk_token_id)
+    orders = []
+    for job in fresh:
+        token = session.scalar(select(Ticket.public_token).where(Ticket.id == job.ticket_id))
+        data = print_data(session, job.ticket_id, status_url(token, job.language), job.language)
+        orders.append(agent_order(job, data))
+    return orders, stale
+
+
+def agent_order(job: PrintJob, data: dict[str, Any]) -> dict[str, Any]:
+    """A job as its print agent is sent it: the ticket to print and until when it is worth it."""
+    return {"job": job.id, "ticket": data, "expires_at": deadline(job)}
+
+
+def is_kiosks_job(session: Session, job_id: int, kiosk_token_id: int) -> bool:
+    """Whether the job is the kiosk's: an agent reports only on its own kiosk's jobs."""
+    owner = session.scalar(select(PrintJob.kiosk_token_id).where(PrintJob.id == job_id))
+    return owner == kiosk_token_id
+
+
+def agent_seen(session: Session, kiosk_token_id: int, at: datetime | None) -> None:
+    """Record when the kiosk's print agent was last heard from (None: it has left)."""
+    session.execute(update(ApiToken).where(ApiToken.id == kiosk_token_id).values(agent_seen_at=at))
+
+
 def agent_alive(session: Session, kiosk_token_id: int) -> bool:
     """Whether the kiosk's print agent has said lately that it is alive."""
     seen = session.scalar(select(ApiToken.agent_seen_at).where(ApiToken.id == kiosk_token_id))
@@ -236,11 +269,7 @@ class PrintService:
         if job.printer != AGENT:
             self.pool.submit(self._print_here, job.id, job.printer, job.created_at, data)
             return
-        self.notify(
-            job.kiosk_token_id,
-            "print",
-            {"job": job.id, "ticket": data, "expires_at": deadline(job)},
-        )
+        self.notify(job.kiosk_token_id, "print", agent_order(job, data))
         if job.reason == NOT_CONNECTED:
             self.notify(job.kiosk_token_id, "print_status", job_view(job))
 

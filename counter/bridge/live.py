@@ -1,4 +1,4 @@
-"""The office's live events for the counter's view, by the protocol's rules (``server/live.py``).
+"""The office's live events for the counter's view, by the protocol's rules (``server/live/``).
 
 Events are applied strictly in sequence; an early one waits up to ``GAP_WAIT`` for those
 before it; a gap that does not fill asks for a fresh board (answered through the ack). A

@@ -108,7 +108,7 @@ class Revoke(MethodView):
         session().commit()
         auth.forget_token(session(), token.token_hash)
         # Its pages fall back to pairing now, not when they next fail a request.
-        live.device_revoked(token.id)
+        live.rooms.device_revoked(token.id)
         return device_view(token)
 
 

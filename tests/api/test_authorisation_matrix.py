@@ -29,7 +29,7 @@ from server.auth import create_token, hash_token
 from server.config import TestingConfig
 from server.engine.clock import utcnow
 from server.extensions import db
-from server.live import AGENT, EVENTS, EVERY_SOCKET, TICKET_PAGE, socketio
+from server.live.sockets import AGENT, EVENTS, EVERY_SOCKET, TICKET_PAGE, socketio
 from server.models import ApiToken, Counter, Office, PrintJob, Ticket, TokenKind
 from tests.api.helpers import call_next, command, counter_ids, issue, send
 from tests.conftest import close, new_app, people

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from server.display_settings import silent
 from server.extensions import db
-from server.live import socketio
+from server.live.sockets import socketio
 from server.models import Office
 from tests.api.helpers import act, assert_error, call_next, issue, send
 from tests.sign_in import csrf_token, sign_in

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from server.extensions import db
-from server.live import socketio
+from server.live.sockets import socketio
 from server.models import Counter, Office
 from tests import builders
 from tests.conftest import Tokens

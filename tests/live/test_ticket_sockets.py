@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from server.extensions import db
-from server.live import socketio
+from server.live.sockets import socketio
 from server.models import Ticket
 from tests.conftest import Tokens
 

@@ -13,7 +13,7 @@ from flask import Flask
 from kiosk.agent_jobs import expired
 from printer_drivers import Paper, TicketPrint, render_ticket
 from server.extensions import db
-from server.live import socketio
+from server.live.sockets import socketio
 from server.models import PrintJob
 from tests.conftest import Tokens
 from tests.printing.conftest import kiosk_token

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from server.cli import main
-from server.live import socketio
+from server.live.sockets import socketio
 
 
 def nobat(app, *args: str):
