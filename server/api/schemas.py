@@ -22,9 +22,15 @@ from server.models import PAUSE_REASONS, PRIORITY_REASONS, CounterState, TicketS
 # final newline through in Python. "Not followed by anything" means the end in both.
 _WHOLE = r"^%s(?![\s\S])"
 
+
+def whole(pattern: str, error: str | None = None) -> validate.Regexp:
+    """A validator that the whole value matches ``pattern``, as Python and OpenAPI read it."""
+    return validate.Regexp(_WHOLE % pattern, error=error)
+
+
 SERVICE_CODE = fields.String(
     required=True,
-    validate=[validate.Length(min=1, max=32), validate.Regexp(_WHOLE % "[a-z0-9_-]+")],
+    validate=[validate.Length(min=1, max=32), whole("[a-z0-9_-]+")],
     metadata={"description": "a service code of the office, e.g. `civil-registration`"},
 )
 
@@ -79,7 +85,7 @@ def _idempotency_key(description: str) -> fields.String:
         load_default=None,
         # A header is absent or a string: never null, as the OpenAPI document then says.
         allow_none=False,
-        validate=[validate.Length(min=8, max=64), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
+        validate=[validate.Length(min=8, max=64), whole("[A-Za-z0-9_-]+")],
         metadata={"description": description},
     )
 
@@ -380,7 +386,7 @@ class Error(Schema):
 class DeviceClaim(Schema):
     code = fields.String(
         required=True,
-        validate=[validate.Length(min=16, max=64), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
+        validate=[validate.Length(min=16, max=64), whole("[A-Za-z0-9_-]+")],
         metadata={"description": "the one-time code from the link's `#link=` fragment"},
     )
 
@@ -393,7 +399,7 @@ class DeviceClaimOut(Schema):
 
 PAIRING_SECRET = fields.String(
     required=True,
-    validate=[validate.Length(min=32, max=128), validate.Regexp(_WHOLE % "[A-Za-z0-9_-]+")],
+    validate=[validate.Length(min=32, max=128), whole("[A-Za-z0-9_-]+")],
     metadata={"description": "the random secret the page made and keeps (base64url, 32+)"},
 )
 
@@ -401,7 +407,7 @@ PAIRING_SECRET = fields.String(
 class PairingRequest(Schema):
     office = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=32), validate.Regexp(_WHOLE % "[a-z0-9_-]+")],
+        validate=[validate.Length(min=1, max=32), whole("[a-z0-9_-]+")],
         metadata={"description": "the office code of the page (`/kiosk/<office>`)"},
     )
     kind = fields.String(required=True, validate=validate.OneOf(["kiosk", "display"]))
@@ -429,7 +435,7 @@ class PairingPollOut(Schema):
 class PairingApproval(Schema):
     code = fields.String(
         required=True,
-        validate=validate.Regexp(_WHOLE % "[0-9]{6}", error="the code has six digits"),
+        validate=whole("[0-9]{6}", error="the code has six digits"),
         metadata={"description": "the code shown on the device's screen (ASCII or Persian digits)"},
     )
     kind = fields.String(required=True, validate=validate.OneOf(["kiosk", "display"]))

@@ -16,6 +16,7 @@ from server.api.access import MANAGERS, At, caller
 from server.api.blueprint import Blueprint
 from server.api.context import office_or_404, reading, session
 from server.api.errors import echoed
+from server.api.schemas import whole
 from server.api.stats_schemas import Report
 from server.engine.clock import utcnow
 from server.engine.errors import N_
@@ -72,7 +73,10 @@ class StatsQuery(Schema):
 
 class RegionalQuery(StatsQuery):
     offices = fields.String(
-        validate=validate.Length(min=1, max=20000),
+        validate=[
+            validate.Length(min=1, max=20000),
+            whole("[a-z0-9_, -]+", error="office codes separated by commas, e.g. amol,sari"),
+        ],
         load_default=None,
         metadata={"description": "office codes a,b,c (default: every office the caller sees)"},
     )

@@ -165,6 +165,19 @@ def test_an_unknown_office_is_a_404(client: FlaskClient, tokens: Tokens) -> None
     assert regional.status_code == 404
 
 
+@pytest.mark.parametrize("offices", ["amol%00", "AMOL", "amol;sari", "%C3%B6"])
+def test_office_codes_of_a_regional_report_are_checked_before_any_query(
+    client: FlaskClient, tokens: Tokens, offices: str
+) -> None:
+    """A NUL byte reached PostgreSQL and was a 500 (found by the API fuzzing)."""
+    response = client.get(
+        f"/api/v1/stats.xlsx?from=2025-03-20&to=2025-03-20&offices={offices}",
+        headers=tokens.header(tokens.admin),
+    )
+    assert response.status_code == 422
+    assert "offices" in response.get_json()["error"]["details"]["query"]
+
+
 def test_csv_and_xlsx_hold_the_api_numbers(
     client: FlaskClient, tokens: Tokens, history: None
 ) -> None:
