@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from server import csrf, staff_sessions
-from server.engine.cache import cached, drop
+from server.engine.cache import cached, drop, keep
 from server.engine.clock import utcnow
 from server.engine.events import Actor
 from server.hashing import hash_token
@@ -159,7 +159,7 @@ def forget_token(session: Session, token_hash: str) -> None:
 
 # When this process last wrote each token's last_seen_at (monotonic seconds), by database
 # and token hash (ids may be reused after rows are deleted; hashes are not).
-_seen: dict[tuple[str, str], float] = {}
+_seen: dict[tuple[str, str], float] = keep("token last seen")
 
 
 def _note_seen(session: Session, digest: str, token_id: int) -> None:

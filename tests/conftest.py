@@ -18,7 +18,7 @@ from server import seed
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base, make_engine
-from server.engine import CollectingPublisher, EngineSettings, cache, day
+from server.engine import CollectingPublisher, EngineSettings, cache
 from server.engine.sessions import make_sessionmaker
 from server.extensions import db
 from server.models import Counter, Office, Role, TokenKind
@@ -63,7 +63,6 @@ def _demo_passwords_hashed_once() -> Iterator[None]:
 def _fresh_caches() -> None:
     """Process caches are keyed by database URL, which PostgreSQL tests reuse."""
     cache.forget()
-    day.forget_sweeps()
 
 
 @pytest.fixture

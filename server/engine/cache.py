@@ -1,9 +1,23 @@
-"""What a process keeps for a few seconds: offices, service codes, service times, tokens.
+"""What a process keeps between requests, listed here and emptied by one call.
 
-One mechanism for every such cache. Each use gives its own age limit, within which
-a change in the database shows. Keys carry the database's URL, so that two databases
-in one process (tests, tools) never see each other's entries. None is never kept: a
-miss is looked up again.
+Every process-wide cache is made by :func:`keep`, so :func:`forget` (tests and tools
+that rewrite the database behind the process) empties all those that hold data:
+
+- ``entries``: what :func:`cached` keeps for a few seconds (offices, service codes,
+  service times, tokens), each use with its own age limit, within which a change in
+  the database shows;
+- ``day sweeps``: the business day each office was last swept (``engine/day.py``);
+- ``token last seen``: when each token's ``last_seen_at`` was last written
+  (``server/auth.py``);
+- ``claim plans`` and ``peek plans``: call next's statements per routing order
+  (``engine/sql/claim.py``), and ``prepared plans``: each prepared statement compiled
+  per database and parameters (``engine/sql/prepared.py``). Plans hold no data, so
+  ``forget`` keeps them (compiling them again in every test cost more than the test);
+  ``forget(plans=True)`` empties them too.
+
+Keys of what depends on the data carry the database's URL, so that two databases in
+one process never see each other's entries. None is never kept: a miss is looked up
+again.
 """
 
 from __future__ import annotations
@@ -18,7 +32,23 @@ T = TypeVar("T")
 
 # Entries are this process's offices, services, counters and tokens: far fewer than this.
 LIMIT = 100_000
-_entries: dict[tuple[str, str, Hashable], tuple[float, Any]] = {}
+_kept: list[tuple[str, bool, dict[Any, Any]]] = []
+
+
+def keep(name: str, *, plans: bool = False) -> dict[Any, Any]:
+    """A dict for the process's life, listed under ``name`` and emptied by :func:`forget`
+    (``plans``: compiled statements, which hold no data)."""
+    found: dict[Any, Any] = {}
+    _kept.append((name, plans, found))
+    return found
+
+
+def kept() -> list[str]:
+    """The names of the process's caches (one name may hold several, e.g. prepared plans)."""
+    return sorted({name for name, _, _ in _kept})
+
+
+_entries: dict[tuple[str, str, Hashable], tuple[float, Any]] = keep("entries")
 
 
 def cached(
@@ -42,9 +72,12 @@ def cached(
     return value
 
 
-def forget() -> None:
-    """Drop every entry (tests and tools that rewrite the database behind the process)."""
-    _entries.clear()
+def forget(*, plans: bool = False) -> None:
+    """Empty the process's caches of data (tests and tools that rewrite the database),
+    and with ``plans`` its compiled statements too."""
+    for _, is_plan, found in _kept:
+        if plans or not is_plan:
+            found.clear()
 
 
 def drop(session: Session, kind: str, key: Hashable) -> None:

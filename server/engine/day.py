@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.engine import events, lifecycle
+from server.engine import cache, events, lifecycle
 from server.engine.clock import business_date
 from server.engine.facts import OfficeFacts, ticket_by_id
 from server.models import IS_OPEN, EventType, Ticket
 
 # Offices whose previous days this process already swept, by business date.
-_swept: dict[tuple[str, int], date] = {}
+_swept: dict[tuple[str, int], date] = cache.keep("day sweeps")
 
 
 def close_day(session: Session, office: OfficeFacts, now: datetime) -> int:
@@ -48,8 +48,3 @@ def ensure_closed(session: Session, office: OfficeFacts, now: datetime) -> date:
         close_day(session, office, now)
         _swept[key] = today
     return today
-
-
-def forget_sweeps() -> None:
-    """Forget which days were swept (tests and benchmarks that recreate databases)."""
-    _swept.clear()

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
-from server.engine import lifecycle
+from server.engine import cache, lifecycle
 from server.engine.facts import TICKET_COLUMNS, links, tickets
 from server.engine.sql.prepared import Prepared
 from server.models import IS_WAITING, TicketStatus
@@ -69,8 +69,10 @@ def peek(session: Session, order: Order, params: dict[str, Any]) -> int | None:
     return _peeks[id(order)].scalar(session, params)
 
 
-_peeks: dict[int, Prepared] = {}
-_statements: dict[tuple[int, Callable[..., ScalarSelect]], Prepared] = {}
+_peeks: dict[int, Prepared] = cache.keep("peek plans", plans=True)
+_statements: dict[tuple[int, Callable[..., ScalarSelect]], Prepared] = cache.keep(
+    "claim plans", plans=True
+)
 
 
 def _claim_statement(order: Order, best: Callable[[Order], ScalarSelect]) -> Prepared:

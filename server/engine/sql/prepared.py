@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from server.database import connection_lost
+from server.engine import cache
 from server.engine.sql import sqlalchemy_internals as internals
 
 
@@ -56,7 +57,9 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, frozenset[str]], _Plan] = {}
+        self._plans: dict[tuple[str, frozenset[str]], _Plan] = cache.keep(
+            "prepared plans", plans=True
+        )
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[Any]:
         """Every row the statement returns, converted as SQLAlchemy would."""
