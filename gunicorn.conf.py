@@ -52,7 +52,7 @@ def post_worker_init(_worker: object) -> None:
     long as the process; each full collection walked them all, pausing every
     request and socket of the worker for 60–80 ms. A young generation of 10,000
     allocations instead of 700 cut the collector's time in a worker holding 1,000
-    screens by two thirds (docs/decisions.md).
+    screens by two thirds (bench/results/MEASUREMENTS.md).
     """
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)

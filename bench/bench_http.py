@@ -349,7 +349,7 @@ def cli_env(instance: Path, url: str) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
             "NOBAT_ASYNC_MODE": ASYNC_MODE,
             # The ceiling of the server from a few tokens, far past any kiosk's pace: the
-            # rate limits would refuse most of it (their own cost: docs/decisions.md).
+            # rate limits would refuse most of it (their own cost: bench/results/MEASUREMENTS.md).
             "NOBAT_RATE_LIMITS": "off",
         }
     )

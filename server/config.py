@@ -36,7 +36,6 @@ class Config:
     MIGRATIONS = Path(__file__).resolve().parent / "migrations"
     ASSETS_DIR = Path(os.environ.get("NOBAT_ASSETS", REPO_ROOT / "node_modules"))
     MAX_CONTENT_LENGTH = 64 * 1024
-    JSON_SORT_KEYS = False
 
     # Seconds a valid token is trusted without looking it up again (see server/auth.py).
     TOKEN_CACHE_SECONDS = float(os.environ.get("NOBAT_TOKEN_CACHE_SECONDS", "5"))
@@ -90,7 +89,6 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     BABEL_DEFAULT_LOCALE = "fa"
-    BABEL_SUPPORTED_LOCALES = ("fa", "en")
 
 
 class TestingConfig(Config):
