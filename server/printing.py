@@ -15,11 +15,9 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -33,7 +31,7 @@ from server.engine_settings import engine_settings
 from server.extensions import db
 from server.models import ApiToken, PrintJob, PrintState
 from server.ticket_links import status_url
-from server.wording import people_words, wait_words
+from server.wording import people_words, printed_labels, wait_words
 
 log = logging.getLogger(__name__)
 
@@ -143,24 +141,6 @@ def print_data(
         "language": language,
         "labels": printed_labels(language),
     }
-
-
-@lru_cache(maxsize=8)
-def printed_labels(language: str) -> dict[str, str]:
-    """The ticket's printed wording, through the catalogs like every other text.
-
-    Kept per language: the catalogs are compiled at install time and never change
-    while the server runs, and switching locale costs more than the rest of a job.
-    """
-    with force_locale(language):
-        return {
-            "your_number": gettext("Your number"),
-            "people_ahead": gettext("People ahead of you"),
-            "wait": gettext("Estimated wait"),
-            "date": gettext("Date"),
-            "time": gettext("Time"),
-            "scan": gettext("Scan to follow your turn"),
-        }
 
 
 def finish(
