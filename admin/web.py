@@ -11,7 +11,7 @@ from flask_babel import gettext
 from flask_smorest import abort
 
 from server.auth import managed_offices, require_signed_in
-from server.engine.facts import office_by_code
+from server.engine import office_by_code
 from server.extensions import db
 from server.models import Role
 

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_smorest import abort
 
 from server.auth import require_signed_in
-from server.engine.facts import office_by_code
+from server.engine import office_by_code
 from server.extensions import db
 from server.models import PAUSE_REASONS, PRIORITY_REASONS
 

@@ -3,20 +3,18 @@ own ticket page, the link of the ticket's QR code."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, render_template
+from flask import Blueprint, Flask, abort, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from display import ticket_status
 from display.voice import web as voice_web
 from server import limits
-from server.engine.clock import zone
-from server.engine.errors import NotFound
-from server.engine.estimates import Estimate
-from server.engine.facts import office_by_code
+from server.engine import NotFound, office_by_code, zone
+from server.engine_settings import engine_settings
 from server.extensions import db
 from server.models import Office, Service
-from server.wording import page_language, wait_words
+from server.wording import page_language
 
 bp = Blueprint(
     "display",
@@ -46,8 +44,7 @@ def ticket(token: str) -> ResponseReturnValue:
     except NotFound:
         # A friendly page in the citizen's language, still a 404 for anything that checks.
         return render_template("display/ticket_missing.html"), 404
-    settings = current_app.extensions["nobat.engine_settings"]
-    state = ticket_status.read_state(session, found.id, settings)
+    state = ticket_status.read_state(session, found.id, engine_settings())
     names = session.execute(
         select(Office.name_fa, Office.name_en, Service.name_fa, Service.name_en)
         .join(Service, Service.office_id == Office.id)
@@ -60,11 +57,6 @@ def ticket(token: str) -> ResponseReturnValue:
         names=names,
         issued_at=found.issued_at.astimezone(zone(found.timezone)),
     )
-
-
-def wait_text(estimate: Estimate | None) -> str:
-    """The wait in the words of the printed ticket (and the kiosk's), in the page's language."""
-    return wait_words(estimate, page_language())
 
 
 def init_app(app: Flask) -> None:

@@ -14,14 +14,21 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-import display
-from server.engine.clock import business_date, utcnow
-from server.engine.errors import N_, NotFound
-from server.engine.estimates import Estimate
-from server.engine.facts import TicketFacts, ticket_by_id
-from server.engine.settings import EngineSettings
-from server.engine.tickets import by_public_token, where_it_stands
+from server.engine import (
+    N_,
+    EngineSettings,
+    Estimate,
+    NotFound,
+    TicketFacts,
+    business_date,
+    by_public_token,
+    ticket_by_id,
+    utcnow,
+    where_it_stands,
+)
 from server.models import Counter, Ticket, TicketStatus
+from server.ticket_links import status_path
+from server.wording import wait_words
 
 #: Statuses after which nothing more happens to the ticket: the page says so and hangs up.
 CLOSED = frozenset(
@@ -103,15 +110,13 @@ def status_payload(state: TicketState, lang: str) -> dict[str, Any]:
     successor = None
     if state.successor is not None:
         number, token = state.successor
-        successor = {"number": number, "url": f"/t/{token}" + ("?lang=en" if en else "")}
+        successor = {"number": number, "url": status_path(token, lang)}
     return {
         "status": ticket.status.value,
         "closed": ticket.status in CLOSED,
         "number": ticket.number,
         "ahead": state.ahead,
-        "wait": display.wait_text(state.estimate)
-        if ticket.status is TicketStatus.WAITING
-        else None,
+        "wait": wait_words(state.estimate, lang) if ticket.status is TicketStatus.WAITING else None,
         "counter": (state.counter[1] if en else state.counter[0]) if state.counter else None,
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
         "recalls": ticket.recall_count,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -13,9 +12,10 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import select
 
-from server.engine.facts import office_by_code
+from server.engine import office_by_code
 from server.extensions import db
 from server.models import Ticket
+from server.ticket_links import linked_token
 
 bp = Blueprint(
     "kiosk",
@@ -27,9 +27,6 @@ bp = Blueprint(
 
 #: The page's languages: Persian first, whatever the kiosk browser's own language is.
 LANGUAGES = ("fa", "en")
-
-#: A ticket's status link, as ``server.api.present.ticket`` builds it: ``/t/<public token>``.
-_STATUS_PATH = re.compile(r"^/t/([A-Za-z0-9_-]{16,64})$")
 
 
 @bp.get("/kiosk/<string(maxlength=32):office>")
@@ -66,16 +63,16 @@ def qr_code() -> ResponseReturnValue:
     if len(data) > 200:
         abort(404)
     link = urlsplit(data)
-    match = _STATUS_PATH.match(link.path)
+    token = linked_token(link.path)
     if (
         link.scheme not in ("http", "https")
         or link.netloc != request.host
-        or match is None
+        or token is None
         or link.query
         or link.fragment
     ):
         abort(404)
-    known = db.session.scalar(select(Ticket.id).where(Ticket.public_token == match.group(1)))
+    known = db.session.scalar(select(Ticket.id).where(Ticket.public_token == token))
     if known is None:
         abort(404)
     response = Response(qr_svg(data), mimetype="image/svg+xml")

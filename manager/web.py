@@ -14,8 +14,7 @@ from sqlalchemy import select
 from server import audit
 from server.api.audit import AuditQuery, window
 from server.auth import managed_offices, require_signed_in
-from server.engine.clock import zone
-from server.engine.facts import OfficeFacts, office_by_code
+from server.engine import OfficeFacts, office_by_code, zone
 from server.extensions import db
 from server.models import Office, Role
 from server.staff_sessions import StaffUser

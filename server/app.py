@@ -16,10 +16,9 @@ from counter import web as counter_web
 from kiosk import web as kiosk_web
 from manager import web as manager_web
 from server import api as api_package
-from server import limits, live, printing, security_headers, signin, web
+from server import engine_settings, limits, live, printing, security_headers, signin, web
 from server.config import Config
 from server.engine.events import Publisher
-from server.engine.settings import EngineSettings
 from server.extensions import api, babel, db, migrate
 
 
@@ -46,12 +45,7 @@ def create_app(
     babel.init_app(app, locale_selector=_locale)
     api.init_app(app, spec_kwargs=_openapi_security())
     api_package.register(app, api)
-    app.extensions["nobat.engine_settings"] = EngineSettings(
-        priority_bound=app.config["NOBAT_PRIORITY_BOUND"],
-        default_service_seconds=app.config["NOBAT_DEFAULT_SERVICE_SECONDS"],
-        default_daily_cap=app.config["NOBAT_DEFAULT_DAILY_CAP"] or None,
-        reprint_limit=app.config["NOBAT_REPRINT_LIMIT"],
-    )
+    engine_settings.install(app)
     security_headers.init_app(app)
     limits.init_app(app)
     web.init_app(app)

@@ -15,11 +15,9 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -29,9 +27,11 @@ from server.engine.clock import utcnow, zone
 from server.engine.facts import TicketFacts, office_by_id, service_names, ticket_by_id
 from server.engine.sql.prepared import Prepared
 from server.engine.tickets import Issued, where_it_stands
+from server.engine_settings import engine_settings
 from server.extensions import db
-from server.models import ApiToken, PrintJob, PrintState, Ticket
-from server.wording import people_words, wait_words
+from server.models import ApiToken, PrintJob, PrintState
+from server.ticket_links import status_url
+from server.wording import people_words, printed_labels, wait_words
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ def create_job(
     kiosk_token_id: int | None,
     printer: str,
     language: str,
-    status_url: str,
     stands: Issued | None = None,
 ) -> Order:
     """A pending job for ``ticket``, in the caller's transaction (a ticket never lacks its job).
@@ -94,7 +93,7 @@ def create_job(
     # One prepared INSERT: the ORM's flush of the same row cost more than the rest of the job.
     # ``job`` stays out of the session, a record of what was stored.
     job.id = _INSERT_JOB.scalar(session, _columns(job))
-    return Order(job, print_data(session, ticket.id, status_url, language, stands))
+    return Order(job, print_data(session, ticket.id, language, stands))
 
 
 def job_view(job: PrintJob) -> dict[str, Any]:
@@ -116,7 +115,6 @@ def job_view(job: PrintJob) -> dict[str, Any]:
 def print_data(
     session: Session,
     ticket_id: int,
-    status_url: str,
     language: str,
     stands: Issued | None = None,
 ) -> dict[str, Any]:
@@ -125,8 +123,7 @@ def print_data(
     ``stands``: where the ticket stands, when the caller has just worked it out (issue).
     """
     if stands is None:
-        settings = current_app.extensions["nobat.engine_settings"]
-        stands = where_it_stands(session, ticket_by_id(session, ticket_id), settings)
+        stands = where_it_stands(session, ticket_by_id(session, ticket_id), engine_settings())
     ticket, found = stands.ticket, stands.estimate
     office = office_by_id(session, ticket.office_id)
     service = service_names(session, ticket.service_id)
@@ -139,29 +136,11 @@ def print_data(
         "people": people_words(stands.ahead, language),
         "wait": wait_words(found, language),
         "issued_at": ticket.issued_at.astimezone(zone(ticket.timezone)).isoformat(),
-        "status_url": status_url,
+        "status_url": status_url(ticket.public_token, language),
         "footer": "",
         "language": language,
         "labels": printed_labels(language),
     }
-
-
-@lru_cache(maxsize=8)
-def printed_labels(language: str) -> dict[str, str]:
-    """The ticket's printed wording, through the catalogs like every other text.
-
-    Kept per language: the catalogs are compiled at install time and never change
-    while the server runs, and switching locale costs more than the rest of a job.
-    """
-    with force_locale(language):
-        return {
-            "your_number": gettext("Your number"),
-            "people_ahead": gettext("People ahead of you"),
-            "wait": gettext("Estimated wait"),
-            "date": gettext("Date"),
-            "time": gettext("Time"),
-            "scan": gettext("Scan to follow your turn"),
-        }
 
 
 def finish(
@@ -201,19 +180,12 @@ def pending_for(session: Session, kiosk_token_id: int) -> tuple[list[PrintJob], 
 
 
 def pending_orders(
-    session: Session, kiosk_token_id: int, status_url: Callable[[str, str], str]
+    session: Session, kiosk_token_id: int
 ) -> tuple[list[dict[str, Any]], list[PrintJob]]:
     """What a kiosk's print agent is sent for its jobs still worth printing, oldest first,
-    and the jobs just made stale (unprinted).
-
-    ``status_url(public_token, language)``: the ticket page's address, as on its ticket.
-    """
+    and the jobs just made stale (unprinted)."""
     fresh, stale = pending_for(session, kiosk_token_id)
-    orders = []
-    for job in fresh:
-        token = session.scalar(select(Ticket.public_token).where(Ticket.id == job.ticket_id))
-        data = print_data(session, job.ticket_id, status_url(token, job.language), job.language)
-        orders.append(agent_order(job, data))
+    orders = [agent_order(job, print_data(session, job.ticket_id, job.language)) for job in fresh]
     return orders, stale
 
 

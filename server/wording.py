@@ -1,10 +1,11 @@
 """How a wait and a queue are said to citizens: one home for the words every screen shows.
 
 The kiosk, the printed ticket, the wall display and the phone all show these strings as
-the server words them, so the four never disagree. A wait is an estimate's range in
-whole minutes rounded outwards (so the words always hold the estimate); long waits are
-said in hours as a person would say them; no estimate means no open counter serves the
-service, and the words say so instead of inventing a time.
+the server words them, so the four never disagree; the printed ticket's labels are
+worded here too. A wait is an estimate's range in whole minutes rounded outwards (so
+the words always hold the estimate); long waits are said in hours as a person would
+say them; no estimate means no open counter serves the service, and the words say so
+instead of inventing a time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import lru_cache
 from flask_babel import force_locale, get_locale, gettext, ngettext
 
 from printer_drivers.text import localize_digits
-from server.engine.estimates import Estimate
+from server.engine import Estimate
 
 LANGUAGES = ("fa", "en")
 
@@ -44,6 +45,24 @@ def wait_words_by_language(estimate: Estimate | None) -> dict[str, str]:
 def people_words(count: int, language: str) -> str:
     """ "3 people" / "۳ نفر": the people ahead of a ticket, with the right plural."""
     return _people(count, language)
+
+
+@lru_cache(maxsize=8)
+def printed_labels(language: str) -> dict[str, str]:
+    """The printed ticket's labels in ``language``, keyed as ``printer_drivers`` renders them.
+
+    Kept per language: the catalogs are compiled at install time and never change
+    while the server runs, and switching locale costs more than the rest of a job.
+    """
+    with force_locale(language):
+        return {
+            "your_number": gettext("Your number"),
+            "people_ahead": gettext("People ahead of you"),
+            "wait": gettext("Estimated wait"),
+            "date": gettext("Date"),
+            "time": gettext("Time"),
+            "scan": gettext("Scan to follow your turn"),
+        }
 
 
 @lru_cache(maxsize=4096)

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from display.voice import recordings
 from display.voice.announce import Clip
 from display.voice.vocabulary import is_clip
-from server.engine.facts import office_by_code
+from server.engine import office_by_code
 from server.extensions import db
 
 bp = Blueprint("voice_clips", __name__)

@@ -1,11 +1,10 @@
-"""What every view needs: the session, the engine's settings, and 404s for unknown ids."""
+"""What every view needs: the session, who acts, and 404s for unknown ids."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app
 from flask_babel import gettext
 from flask_smorest import abort
 from sqlalchemy import bindparam, select
@@ -17,7 +16,6 @@ from server.auth import Caller, Principal, authenticate
 from server.engine.errors import N_, DomainError
 from server.engine.events import Actor
 from server.engine.facts import OfficeFacts, counter_office, counters, office_by_code
-from server.engine.settings import EngineSettings
 from server.extensions import db
 from server.models import PrintJob, Ticket, User
 
@@ -41,11 +39,6 @@ def reading() -> Iterator[Session]:
     session().commit()
     with db.reading() as reader:
         yield reader
-
-
-def settings() -> EngineSettings:
-    """The engine's settings, built once per app from its configuration."""
-    return current_app.extensions["nobat.engine_settings"]
 
 
 def office_or_404(code: str) -> OfficeFacts:

@@ -15,7 +15,7 @@ from server import engine
 from server.api import present
 from server.api.access import STAFF, At, Who
 from server.api.blueprint import Blueprint
-from server.api.context import counter_actor, session, settings
+from server.api.context import counter_actor, session
 from server.api.schemas import (
     CallByNumber,
     CallHeaders,
@@ -28,6 +28,7 @@ from server.api.schemas import Pause as PauseBody
 from server.engine import CounterFacts
 from server.engine.counter_view import view
 from server.engine.facts import office_by_id
+from server.engine_settings import engine_settings
 from server.models import Counter, CounterService, User
 
 blp = Blueprint("counters", __name__, url_prefix="/api/v1/counters", description="Counters")
@@ -52,7 +53,7 @@ class CounterScreen(MethodView):
     def get(self, counter: int) -> dict[str, Any]:
         """What the counter's clerk sees: the citizen at it, what waits, parked tickets, the day."""
         _principal, actor = counter_actor(counter)
-        seen = view(session(), counter, clerk_id=actor.user_id, settings=settings())
+        seen = view(session(), counter, clerk_id=actor.user_id, settings=engine_settings())
         return present.counter_view(seen, office_by_id(session(), seen.counter.office_id).timezone)
 
 
@@ -77,7 +78,7 @@ class Next(MethodView):
             session(),
             counter,
             actor=actor,
-            settings=settings(),
+            settings=engine_settings(),
             request_key=headers["idempotency_key"],
             expect=body.get("current", engine.UNCHECKED),
         )

@@ -14,7 +14,7 @@ from server import audit, engine, limits, printing
 from server.api import present
 from server.api.access import MANAGERS, STAFF, At, Who, caller
 from server.api.blueprint import Blueprint
-from server.api.context import acting, office_or_404, session, settings
+from server.api.context import acting, office_or_404, session
 from server.api.schemas import (
     BulkCancel,
     BulkCancelOut,
@@ -32,6 +32,7 @@ from server.engine import availability, snapshot
 from server.engine.clock import business_date, utcnow
 from server.engine.errors import N_
 from server.engine.facts import OfficeFacts
+from server.engine_settings import engine_settings
 from server.models import Counter, CounterService, PrintJob, Service, User
 
 blp = Blueprint("offices", __name__, url_prefix="/api/v1/offices", description="Offices")
@@ -62,7 +63,7 @@ class Services(MethodView):
         )
         result = []
         for s in services:
-            cap = settings().daily_cap(s.daily_cap)
+            cap = engine_settings().daily_cap(s.daily_cap)
             why = snapshot.unavailable(s, found.timezone, now, cap, issued.get(s.id, 0))
             result.append(present.service(s, why, cap))
         return result
@@ -97,7 +98,7 @@ class Tickets(MethodView):
         ticket = engine.ticket_by_number(session(), found, query["number"])
         if ticket is None:
             return []
-        return [present.ticket(engine.where_it_stands(session(), ticket, settings()))]
+        return [present.ticket(engine.where_it_stands(session(), ticket, engine_settings()))]
 
     @blp.allow(STAFF | {Who.KIOSK}, At.OFFICE)
     @limits.issue_limits
@@ -137,7 +138,7 @@ def _issue(
         priority_reason=body["priority_reason"],
         request_key=key,
         actor=principal.actor,
-        settings=settings(),
+        settings=engine_settings(),
     )
     if issued.replayed:
         payload = present.ticket(issued)
@@ -157,7 +158,6 @@ def _issue(
                 principal.token_id,
                 printer,
                 body["language"],
-                present.status_url(issued.ticket.public_token, body["language"]),
                 issued,
             )
     session().commit()
@@ -210,4 +210,4 @@ class Queue(MethodView):
     def get(self, office: str) -> dict[str, Any]:
         """The live board: waiting per service with estimates, counters, recent calls, sequence."""
         found = office_or_404(office)
-        return present.board(snapshot.take(session(), found, settings()))
+        return present.board(snapshot.take(session(), found, engine_settings()))

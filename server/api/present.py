@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from flask import current_app, request
-
 from server.engine.clock import zone
 from server.engine.counter_view import CounterView
 from server.engine.estimates import Estimate
 from server.engine.snapshot import Snapshot
 from server.engine.tickets import Issued
 from server.models import Counter, Service, TicketStatus
+from server.ticket_links import status_url
 from server.wording import page_language, people_words, wait_words, wait_words_by_language
 
 
@@ -25,16 +24,6 @@ def _eta(estimate: Estimate | None) -> dict[str, Any]:
     if estimate is None:
         return {"eta_seconds": None, "eta_range": None}
     return {"eta_seconds": estimate.seconds, "eta_range": [estimate.low, estimate.high]}
-
-
-def status_url(public_token: str, language: str) -> str:
-    """The ticket's own page (its QR code), in the language it was issued in.
-
-    At the configured public address; without one (development, one office's own
-    machine) at the address the server was reached at.
-    """
-    root = current_app.config.get("PUBLIC_URL") or request.url_root
-    return f"{root.rstrip('/')}/t/{public_token}" + ("?lang=en" if language == "en" else "")
 
 
 def ticket(issued: Issued) -> dict[str, Any]:

@@ -11,13 +11,13 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from server import printing
-from server.api import present
 from server.api.access import STAFF, At, Who, caller
 from server.api.blueprint import Blueprint
-from server.api.context import office_or_404, session, settings
+from server.api.context import office_or_404, session
 from server.api.schemas import PrintJobOut
 from server.auth import Caller
 from server.engine import reprints
+from server.engine_settings import engine_settings
 from server.models import PrintJob, PrintState
 
 blp = Blueprint("printing", __name__, url_prefix="/api/v1", description="Printing")
@@ -75,7 +75,7 @@ class Reprint(MethodView):
         if last is None:
             abort(409, message=gettext("this ticket was not issued at a kiosk with a printer"))
         again = reprints.reprint(
-            session(), ticket, limit=settings().reprint_limit, actor=principal.actor
+            session(), ticket, limit=engine_settings().reprint_limit, actor=principal.actor
         )
         order = printing.create_job(
             session(),
@@ -83,7 +83,6 @@ class Reprint(MethodView):
             last.kiosk_token_id,
             last.printer,
             last.language,
-            present.status_url(again.public_token, last.language),
         )
         session().commit()
         printing.dispatch(order)

@@ -12,9 +12,10 @@ from server import engine
 from server.api import present
 from server.api.access import STAFF, At, Who
 from server.api.blueprint import Blueprint
-from server.api.context import session, settings, ticket_actor
+from server.api.context import session, ticket_actor
 from server.api.schemas import TicketOut, Transfer
 from server.engine import Action, TicketFacts
+from server.engine_settings import engine_settings
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets")
 
@@ -42,7 +43,7 @@ def _command_view(command: TicketCommand, doc: str) -> type[MethodView]:
         @blp.response(200, TicketOut)
         def post(self, ticket: int) -> dict[str, Any]:
             changed = command(session(), ticket, actor=ticket_actor(ticket))
-            payload = present.ticket(engine.where_it_stands(session(), changed, settings()))
+            payload = present.ticket(engine.where_it_stands(session(), changed, engine_settings()))
             session().commit()
             return payload
 
@@ -80,6 +81,6 @@ class TransferTicket(MethodView):
     def post(self, body: dict[str, Any], ticket: int) -> dict[str, Any]:
         """Send the citizen to another service; the new ticket keeps their place."""
         new = engine.transfer(session(), ticket, body["service"], actor=ticket_actor(ticket))
-        payload = present.ticket(engine.where_it_stands(session(), new, settings()))
+        payload = present.ticket(engine.where_it_stands(session(), new, engine_settings()))
         session().commit()
         return payload

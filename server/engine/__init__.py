@@ -7,6 +7,7 @@ published after the commit.
 """
 
 from server.engine.bulk import cancel_waiting
+from server.engine.clock import business_date, utcnow, zone
 from server.engine.counters import (
     UNCHECKED,
     call_next,
@@ -20,6 +21,7 @@ from server.engine.counters import (
 )
 from server.engine.day import close_day
 from server.engine.errors import (
+    N_,
     CounterBusy,
     DomainError,
     IdempotencyKeyReused,
@@ -29,6 +31,7 @@ from server.engine.errors import (
     ServiceUnavailable,
     TicketChanged,
 )
+from server.engine.estimates import Estimate
 from server.engine.events import (
     SYSTEM,
     Actor,
@@ -59,6 +62,7 @@ from server.engine.tickets import (
 )
 
 __all__ = [
+    "N_",
     "SYSTEM",
     "TRANSITIONS",
     "UNCHECKED",
@@ -69,6 +73,7 @@ __all__ = [
     "CounterFacts",
     "DomainError",
     "EngineSettings",
+    "Estimate",
     "IdempotencyKeyReused",
     "IllegalTransition",
     "InvalidNumber",
@@ -83,6 +88,7 @@ __all__ = [
     "TicketChanged",
     "TicketFacts",
     "act",
+    "business_date",
     "by_public_token",
     "call_next",
     "call_number",
@@ -100,5 +106,7 @@ __all__ = [
     "ticket_by_id",
     "ticket_by_number",
     "transfer",
+    "utcnow",
     "where_it_stands",
+    "zone",
 ]

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from server import printing
-from server.api import present
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.live.sockets import AGENT, client, error, kiosk_room, on, socketio
@@ -42,9 +41,7 @@ def agent_alive(*_args: Any) -> dict[str, Any]:
 @on("print_pending", {AGENT}, "only a print agent asks for print jobs")
 def print_pending(*_args: Any) -> dict[str, Any]:
     """A print agent that (re)connects asks for the jobs still worth printing."""
-    orders, stale = printing.pending_orders(
-        db.session, client().principal.token_id, present.status_url
-    )
+    orders, stale = printing.pending_orders(db.session, client().principal.token_id)
     db.session.commit()
     for job in stale:
         notify_kiosk(job.kiosk_token_id, "print_status", printing.job_view(job))

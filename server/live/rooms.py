@@ -25,6 +25,7 @@ from server.engine import LiveEvent, snapshot
 from server.engine.clock import utcnow
 from server.engine.errors import NotFound
 from server.engine.facts import office_by_code, office_by_id
+from server.engine_settings import engine_settings
 from server.extensions import db
 from server.live import agent
 from server.live.sockets import (
@@ -116,7 +117,7 @@ def send_ticket_statuses(app: Flask, ticket_ids: list[int]) -> None:
     """Each ticket's status, read once, to its rooms in either language."""
     try:
         with app.app_context(), Session(db.engine) as session:
-            settings = app.extensions["nobat.engine_settings"]
+            settings = engine_settings(app)
             for ticket_id in ticket_ids:
                 state = ticket_status.read_state(session, ticket_id, settings)
                 if state is None:
@@ -152,7 +153,7 @@ def event_payload(event: LiveEvent) -> dict[str, Any]:
 def board(office_id: int) -> dict[str, Any]:
     """The office's snapshot as sent to sockets: the same shape as ``GET /queue``."""
     office = office_by_id(db.session, office_id)
-    taken = snapshot.take(db.session, office, current_app.extensions["nobat.engine_settings"])
+    taken = snapshot.take(db.session, office, engine_settings())
     return _BOARD_SCHEMA.dump(present.board(taken))
 
 
@@ -204,7 +205,7 @@ def _connect_ticket_page(link: Any, lang: Any) -> bool:
 
 def _status_of(page: TicketPage) -> dict[str, Any]:
     """The page's own ticket's status, in its language."""
-    settings = current_app.extensions["nobat.engine_settings"]
+    settings = engine_settings()
     state = ticket_status.read_state(db.session, page.ticket_id, settings)
     if state is None:
         return error("not_found", "this ticket no longer exists")
