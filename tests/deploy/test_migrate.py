@@ -11,8 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
+from harness import services
+from harness.processes import free_port
 from server.config import Config
-from tests import services
 from tests.deploy import helpers
 
 SCRIPTS = ScriptDirectory(str(Config.MIGRATIONS))
@@ -55,7 +56,7 @@ def test_sqlite_is_migrated_and_seeded_without_a_lock(tmp_path):
 
 
 def test_an_unreachable_database_is_given_up_on_with_a_clear_message(tmp_path):
-    url = f"postgresql+psycopg://nobat:hunter2@127.0.0.1:{helpers.free_port()}/nobat"
+    url = f"postgresql+psycopg://nobat:hunter2@127.0.0.1:{free_port()}/nobat"
     started = time.monotonic()
     step = migrate_step("migrate", tmp_path, NOBAT_DATABASE_URL=url, NOBAT_DB_WAIT_SECONDS="2")
     try:

@@ -24,7 +24,8 @@ import pytest
 import requests
 import socketio
 
-from tests import services
+from harness import services
+from harness.processes import free_port
 from tests.deploy import helpers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -106,8 +107,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         nobat = str(helpers.VENV_BIN / "nobat")
         helpers.run([nobat, "db", "upgrade"], env)
 
-        ports = {"app1": helpers.free_port(), "app2": helpers.free_port()}
-        nginx_port = helpers.free_port()
+        ports = {"app1": free_port(), "app2": free_port()}
+        nginx_port = free_port()
         conf = helpers.render_nginx_conf(folder / "nginx", nginx_port, list(ports.values()))
         proxy = helpers.Process("nginx", helpers.nginx_args(nginx, conf), env, folder / "nginx.log")
         result = Topology(url, env, folder, {}, ports, proxy, nginx_port, {})
@@ -356,7 +357,7 @@ def test_when_the_app_in_use_dies_nginx_sends_its_clients_to_the_other(topology)
 @pytest.fixture
 def round_robin(topology: Topology, tmp_path: Path) -> Iterator[str]:
     """A second nginx on the same apps, as deploy/nginx.conf would be without ip_hash."""
-    port = helpers.free_port()
+    port = free_port()
     conf = helpers.render_nginx_conf(
         tmp_path / "nginx", port, list(topology.ports.values()), sticky=False, workers=1
     )

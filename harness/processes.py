@@ -1,26 +1,61 @@
-"""Real server processes for the multi-process tests: gunicorn as deployed, sharing Redis."""
+"""Real server processes as deployed: gunicorn apps sharing a database and Redis, and the
+waiting and polling around them."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on just now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
+    """Poll ``check`` until it returns something truthy; fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def call(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, Any]:
+    """One JSON request; a 4xx answer is returned, not raised."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            status, raw = error.code, error.read()
+    return status, json.loads(raw) if raw else None
 
 
 @dataclass
@@ -88,7 +123,7 @@ class Cluster:
     def kill(self, port: int) -> None:
         """SIGKILL the whole gunicorn process group of one server: no chance to clean up."""
         process = self.processes.pop(port)
-        for pid in [*_children(process.pid), process.pid]:
+        for pid in [*children(process.pid), process.pid]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         process.wait(timeout=10)
@@ -102,7 +137,8 @@ class Cluster:
             self.kill(port)
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children, from /proc (none when it has gone)."""
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
     except OSError:
@@ -111,6 +147,7 @@ def _children(pid: int) -> list[int]:
 
 
 def wait_healthy(port: int, timeout: float = 90) -> None:
+    """Until the server on ``port`` answers its health check."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
