@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from harness.processes import REPO, call, free_port, wait_healthy, wait_until
+from harness.processes import REPO, STARTUP, call, free_port, wait_healthy, wait_until
 from server import auth
 from server.database import make_engine, make_sessionmaker
 from server.models import Counter, Office, TokenKind, User
@@ -39,7 +39,6 @@ CHROMIUM_ARGS = [
 ]
 
 TERMINAL = {"printed", "failed", "stale"}
-STARTUP = 60  # seconds a process may take to come up (imports are slow on a busy machine)
 
 
 @dataclass

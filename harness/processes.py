@@ -1,11 +1,12 @@
-"""Real server processes as deployed: gunicorn apps sharing a database and Redis, and the
-waiting and polling around them."""
+"""Real processes: gunicorn apps sharing a database and Redis as deployed, our other programs
+beside the server (print agent, counter bridge), and the waiting and polling around them."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+STARTUP = 60  # seconds a process may take to come up (imports are slow on a busy machine)
 
 
 def free_port() -> int:
@@ -156,3 +158,53 @@ def wait_healthy(port: int, timeout: float = 90) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"the server on port {port} did not come up")
+
+
+class ChildProcess:
+    """One of our programs beside the server (the print agent, the counter bridge), in a
+    process group of its own, its log (stderr) appended to ``log``."""
+
+    log: Path
+    process: subprocess.Popen | None
+    #: what the program logs each time it has connected to the server
+    CONNECTED = "INFO connected to "
+
+    def spawn(self, command: list[str]) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+            )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> int | None:
+        """SIGTERM and wait: the program finishes what it is at, leaves, and exits 0."""
+        if self.process is None:
+            return None
+        self.process.terminate()
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait(timeout=15)
+        self.process = None
+        return code
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def count(self, text: str) -> int:
+        """How many times ``text`` has been logged so far."""
+        return len(re.findall(re.escape(text), self.output()))
+
+    def wait_for(self, text: str, times: int = 1, timeout: float = 15) -> None:
+        """Until ``text`` has been logged ``times`` times in all."""
+        wait_until(lambda: self.count(text) >= times, f"{text!r} logged ×{times}", timeout)
+
+    def connections(self) -> int:
+        """How many times the program has connected to the server so far."""
+        return self.count(self.CONNECTED)
+
+    def wait_connected(self, times: int = 1, timeout: float = STARTUP) -> None:
+        self.wait_for(self.CONNECTED, times, timeout)

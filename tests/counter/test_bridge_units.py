@@ -23,8 +23,8 @@ from counter.bridge.live import GAP_WAIT, LiveConnection
 from counter.bridge.modbus import ModbusDisplay, _runs
 from counter.bridge.settings import SerialSettings
 from counter.bridge.view import CounterView
+from harness.counter import Keypad, Wire
 from harness.processes import free_port, wait_until
-from tests.counter.rig import Keypad, Wire
 
 SERIAL = SerialSettings("/dev/ttyUSB9")
 

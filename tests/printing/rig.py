@@ -1,5 +1,6 @@
-"""Real processes for the print agent tests: ``nobat serve``, ``python -m kiosk.agent``, a
-fake serial printer on a pseudo-terminal, and a kiosk screen's socket.
+"""Real processes for the print agent tests: ``python -m kiosk.agent``, a fake serial
+printer on a pseudo-terminal, and a kiosk screen's socket (``nobat serve`` itself is
+``harness.demo.Server``).
 
 Everything here is closed by its owner: processes are stopped (their whole process group
 when killed), file descriptors closed, threads joined, sockets disconnected.
@@ -8,7 +9,6 @@ when killed), file descriptors closed, threads joined, sockets disconnected.
 from __future__ import annotations
 
 import os
-import re
 import select
 import subprocess
 import sys
@@ -20,8 +20,7 @@ from typing import Any
 
 import socketio
 
-from harness.demo import STARTUP
-from harness.processes import REPO, wait_until
+from harness.processes import ChildProcess, wait_until
 from tests.printer_drivers.conftest import FakeEscposPrinter
 
 
@@ -61,56 +60,6 @@ class PtyPrinter:
         self.thread.join(2)
         os.close(self.master)
         os.close(self.slave)
-
-
-class ChildProcess:
-    """One of our programs beside the server (the print agent, the counter bridge), in a
-    process group of its own, its log (stderr) appended to ``log``."""
-
-    log: Path
-    process: subprocess.Popen | None
-    #: what the program logs each time it has connected to the server
-    CONNECTED = "INFO connected to "
-
-    def spawn(self, command: list[str]) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
-            )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> int | None:
-        """SIGTERM and wait: the program finishes what it is at, leaves, and exits 0."""
-        if self.process is None:
-            return None
-        self.process.terminate()
-        try:
-            code = self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait(timeout=15)
-        self.process = None
-        return code
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def count(self, text: str) -> int:
-        """How many times ``text`` has been logged so far."""
-        return len(re.findall(re.escape(text), self.output()))
-
-    def wait_for(self, text: str, times: int = 1, timeout: float = 15) -> None:
-        """Until ``text`` has been logged ``times`` times in all."""
-        wait_until(lambda: self.count(text) >= times, f"{text!r} logged ×{times}", timeout)
-
-    def connections(self) -> int:
-        """How many times the program has connected to the server so far."""
-        return self.count(self.CONNECTED)
-
-    def wait_connected(self, times: int = 1, timeout: float = STARTUP) -> None:
-        self.wait_for(self.CONNECTED, times, timeout)
 
 
 @dataclass

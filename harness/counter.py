@@ -30,8 +30,7 @@ from pymodbus import FramerType
 from pymodbus.server import ModbusSerialServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from harness.processes import wait_until
-from tests.printing.rig import ChildProcess
+from harness.processes import ChildProcess, wait_until
 
 # The bridge's file for the rig's three devices in ``{folder}``.
 CONFIG = """\
