@@ -31,7 +31,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
+def wait_until(
+    check: Callable[[], Any], what: str, timeout: float = 15, interval: float = 0.05
+) -> Any:
     """Poll ``check`` until it returns something truthy; fail saying what never happened."""
     deadline = time.monotonic() + timeout
     while True:
@@ -40,7 +42,7 @@ def wait_until(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
             return found
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(interval)
 
 
 def call(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, Any]:

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from harness import services
-from harness.processes import free_port
+from harness.processes import free_port, wait_until
 from server.config import Config
 from tests.deploy import helpers
 
@@ -105,8 +105,8 @@ def test_app_containers_starting_together_migrate_once(tmp_path, postgres_databa
                 migrate_step(name, tmp_path, NOBAT_DATABASE_URL=url, NOBAT_SEED_DEMO="1")
                 for name in ("app1", "app2")
             ]
-            helpers.wait_until(
-                lambda: all(WAITING in s.output() for s in steps), 30, "both to wait for the lock"
+            wait_until(
+                lambda: all(WAITING in s.output() for s in steps), "both to wait for the lock", 30
             )
             assert all(s.running for s in steps)
             assert "alembic_version" not in inspect(holder).get_table_names()
