@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repository root on sys.path
 
-from tests.browser.conftest import seeded_demo
-from tests.counter.rig import Keypad, LineDisplay, ModbusDisplay, counter_pc
-from tests.printing.rig import Server, call, wait_until
+from harness.counter import Keypad, LineDisplay, ModbusDisplay, counter_pc
+from harness.demo import Server, seeded_demo
+from harness.processes import call, wait_until
 
 PRESSES = int(os.environ.get("BENCH_BRIDGE_PRESSES", "200"))
 WARMUP = 5

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 from pagelib import footprint, footprint_table, issue, latency_row, no_growth_target
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, seeded_demo
+from harness.demo import CHROMIUM, CHROMIUM_ARGS, seeded_demo
 
 CALLS = int(os.environ.get("BENCH_DISPLAY_CALLS", "200"))
 HOUR_CALLS = int(os.environ.get("BENCH_DISPLAY_HOUR_CALLS", "360"))

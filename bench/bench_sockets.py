@@ -1,6 +1,6 @@
 """Socket.IO fan-out at scale: 2,000 wall displays on two gunicorn processes sharing Redis.
 
-The scaled deployment as the multi-process tests start it (``tests/live/cluster.py``):
+The scaled deployment as the multi-process tests start it (``harness/processes.py``):
 two real gunicorn processes (gevent-websocket's worker and Socket.IO in gevent mode,
 as docker-compose.yml and ``make demo`` run them; BENCH_SOCKETS_ASYNC_MODE=threading
 measures a thread per socket instead) on a throwaway PostgreSQL database, Redis as the Socket.IO
@@ -46,398 +46,52 @@ during the 5 calls/s phase and add the hottest frames to the results).
 from __future__ import annotations
 
 import array
-import contextlib
-import http.client
-import json
-import multiprocessing as mp
 import os
-import socket
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter as Tally
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repository root on sys.path
-import sockets_client
-
-from tests.live.cluster import Cluster
-
-PER_SERVER = int(os.environ.get("BENCH_SOCKETS_PER_SERVER", "1000"))
-CLIENT_PROCESSES = int(os.environ.get("BENCH_SOCKETS_CLIENTS", "4"))
-RATE = float(os.environ.get("BENCH_SOCKETS_RATE", "5"))
-SECONDS = float(os.environ.get("BENCH_SOCKETS_SECONDS", "20"))
-SERVERS = 2
-COUNTERS = 4
-WARMUP_CALLS = 8
-DRAIN_SECONDS = 3.0
-CONNECT_LIMIT = 50  # sockets connecting at once per client process (initial connect only)
-CONNECT_TIMEOUT = 60.0
-STORM_TIMEOUT = 60.0
-RELEASE_TIMEOUT = 15.0
-IDLE_SECONDS = 4.0
-LIGHT_RATE = 0.5  # one call at a time: the cost of a call with nothing else going on
-LIGHT_SECONDS = 10.0
-BUDGET = float(os.environ.get("BENCH_SOCKETS_BUDGET", "225"))  # seconds, whole script
-THREADS = int(os.environ.get("BENCH_SOCKETS_THREADS", "1200"))
-ASYNC_MODE = os.environ.get("BENCH_SOCKETS_ASYNC_MODE", "gevent")
-SERVICES = ["insurance", "civil", "post"]
-TARGET_P99_MS = 100.0
-HOST = "127.0.0.1"
-HTTP_TIMEOUT = 10.0
-
-
-_T0 = time.monotonic()
-
-
-def left() -> float:
-    """Seconds left of the bench's time budget."""
-    return BUDGET - (time.monotonic() - _T0)
-
-
-def say(text: str) -> None:
-    print(f"  [{time.monotonic() - _T0:6.1f} s] {text}", flush=True)
-
-
-# --- the servers ------------------------------------------------------------------------------
-
-
-@dataclass
-class SocketCluster(Cluster):
-    """``tests.live.cluster.Cluster`` with enough threads and connections for 1,000+ sockets."""
-
-    threads: int = 1200
-
-    def env(self, port: int) -> dict[str, str]:
-        env = super().env(port)
-        env["NOBAT_THREADS"] = str(self.threads)
-        # gunicorn's gthread worker stops accepting at worker_connections (default 1000):
-        # with 1,000 websockets held, no clerk request would get in. The setting is not in
-        # gunicorn.conf.py; GUNICORN_CMD_ARGS overrides the file.
-        env["GUNICORN_CMD_ARGS"] = f"--worker-connections {self.threads + 800}"
-        return env
-
-
-def children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
-
-
-def worker_pids(urls: list[str], masters: list[int]) -> dict[int, int]:
-    """The current worker of each server, by port (gunicorn replaces a worker it kills)."""
-    ports = [int(u.rsplit(":", 1)[1]) for u in urls]
-    return {port: (children(m) or [m])[0] for port, m in zip(ports, masters, strict=True)}
-
-
-def status_field(pid: int, name: str) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(name + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def server_memory(master: int) -> dict[str, Any]:
-    """VmRSS (KiB) and threads of a gunicorn master and its children (the worker)."""
-    pids = [master, *children(master)]
-    rss = {pid: status_field(pid, "VmRSS") or 0 for pid in pids}
-    return {
-        "pids": pids,
-        "rss_kib": sum(rss.values()),
-        "rss_kib_by_pid": rss,
-        "threads": sum(status_field(pid, "Threads") or 0 for pid in pids),
-    }
-
-
-def cpu_split(pid: int) -> tuple[float, float] | None:
-    """User and system CPU seconds of a process (all its threads)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return int(fields[11]) / ticks, int(fields[12]) / ticks
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def find_redis_pid() -> int | None:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() == "redis-server":
-                    return int(entry.name)
-    return None
-
-
-# --- the office -------------------------------------------------------------------------------
-
-
-@dataclass
-class Office:
-    code: str
-    id: int
-    counters: list[int]
-    clerks: list[str]
-    display: str
-    service_ids: list[int]
-
-
-def make_office(url: str) -> Office:
-    from server import auth
-    from server.database import Base, make_engine
-    from server.engine.clock import business_date, utcnow
-    from server.engine.sessions import make_sessionmaker
-    from server.models import Role, TokenKind
-    from tests import builders
-
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    with make_sessionmaker(engine)() as session:
-        code = f"b{uuid.uuid4().hex[:8]}"
-        office = builders.office(session, code)
-        counters, clerks = [], []
-        for n in range(1, COUNTERS + 1):
-            counters.append(builders.counter(session, office, n, dict.fromkeys(SERVICES, 1)).id)
-            clerk = builders.user(session, f"{code}-clerk{n}", Role.CLERK, office)
-            clerks.append(auth.create_token(session, user=clerk))
-        display = auth.create_token(session, device=TokenKind.DISPLAY, office_id=office.id)
-        session.commit()
-        result = Office(code, office.id, counters, clerks, display, [s.id for s in office.services])
-        today = business_date(office.timezone, utcnow())
-    calls = int(RATE * SECONDS) + WARMUP_CALLS + 40
-    benchlib.fill_queue(engine, result.id, result.service_ids, calls + 200, today)
-    benchlib.analyze(engine)
-    engine.dispose()
-    return result
-
-
-# --- the clerks -------------------------------------------------------------------------------
-
-
-class Clerk:
-    """One clerk at one counter with a keep-alive connection (TCP_NODELAY) to one server."""
-
-    def __init__(self, port: int, counter: int, token: str) -> None:
-        self.port, self.counter, self.token = port, counter, token
-        self.conn: http.client.HTTPConnection | None = None
-
-    def call_next(self) -> dict[str, Any]:
-        """One call; never retried (a call that timed out may still happen: not idempotent)."""
-        sent = time.time_ns()
-        result: dict[str, Any] = {"port": self.port, "counter": self.counter, "sent_ns": sent}
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=HTTP_TIMEOUT)
-                self.conn.connect()
-                self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.conn.request(
-                "POST",
-                f"/api/v1/counters/{self.counter}/next",
-                body=b"{}",
-                headers={
-                    "Authorization": f"Bearer {self.token}",
-                    "Content-Type": "application/json",
-                },
-            )
-            response = self.conn.getresponse()
-            body = response.read()
-            result["answered_ns"] = time.time_ns()
-            result["status"] = response.status
-            result["ticket"] = json.loads(body)["id"] if response.status == 200 else None
-        except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
-            self.close()
-            result.update(status=0, error=type(error).__name__)
-        return result
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-
-def run_calls(clerks: list[Clerk], rate: float, seconds: float) -> dict[str, Any]:
-    """Each clerk calls on its own schedule; together ``rate`` calls/s for ``seconds``.
-
-    Open loop but bounded: a clerk whose call came back late skips the slots it missed
-    (counted), and no call starts after the window; every call has an HTTP timeout.
-    """
-    period = len(clerks) / rate
-    start = time.monotonic() + 0.2
-    end = start + seconds
-    calls: list[dict[str, Any]] = []
-    skipped = [0]
-    lock = threading.Lock()
-
-    def loop(k: int, clerk: Clerk) -> None:
-        first = start + k * period / len(clerks)
-        for m in range(int(seconds / period) + 2):
-            at = first + m * period
-            if at >= end:
-                break
-            now = time.monotonic()
-            if now > at + period:  # behind: this slot is gone
-                with lock:
-                    skipped[0] += 1
-                continue
-            if at > now:
-                time.sleep(at - now)
-            result = clerk.call_next()
-            with lock:
-                calls.append(result)
-
-    threads = [
-        threading.Thread(target=loop, args=(k, c), daemon=True) for k, c in enumerate(clerks)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(0.0, end + HTTP_TIMEOUT + 2 - time.monotonic()))
-    with lock:
-        return {"calls": sorted(calls, key=lambda c: c["sent_ns"]), "skipped": skipped[0]}
-
-
-# --- the client processes ---------------------------------------------------------------------
-
-
-class Clients:
-    def __init__(self, urls: list[str], token: str, total: int, processes: int) -> None:
-        ctx = mp.get_context("spawn")
-        self.pipes = []
-        self.procs = []
-        self.counts = [
-            total // processes + (1 if i < total % processes else 0) for i in range(processes)
-        ]
-        self.urls = urls
-        for index, count in enumerate(self.counts):
-            ours, theirs = ctx.Pipe()
-            proc = ctx.Process(
-                target=sockets_client.main, args=(theirs, index, urls, token, count), daemon=True
-            )
-            proc.start()
-            theirs.close()
-            self.pipes.append(ours)
-            self.procs.append(proc)
-
-    def server_of(self, proc_index: int, socket_index: int) -> int:
-        return (proc_index + socket_index) % len(self.urls)
-
-    def ask(self, command: tuple, timeout: float) -> list[dict[str, Any]]:
-        for pipe in self.pipes:
-            pipe.send(command)
-        answers = []
-        deadline = time.monotonic() + timeout
-        for pipe in self.pipes:
-            if not pipe.poll(max(0.0, deadline - time.monotonic())):
-                raise TimeoutError(f"a client process did not answer {command[0]}")
-            answers.append(pipe.recv())
-        return answers
-
-    def stop(self) -> None:
-        for pipe in self.pipes:
-            with contextlib.suppress(OSError, BrokenPipeError):
-                pipe.send(("stop",))
-        for proc in self.procs:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(timeout=5)
-
-
-def connect_summary(answers: list[dict[str, Any]], start_ns: int | None) -> dict[str, Any]:
-    started, snap, opened = array.array("q"), array.array("q"), array.array("q")
-    attempts = array.array("l")
-    errors: Tally[str] = Tally()
-    for a in answers:
-        started.frombytes(a["started"])
-        snap.frombytes(a["snapshot"])
-        opened.frombytes(a["opened"])
-        attempts.frombytes(a["attempts"])
-        errors.update(a["errors"])
-    origin = start_ns if start_ns else min(started, default=0)
-    per_socket = [(s - b) / 1e9 for s, b in zip(snap, started, strict=True)]
-    handshake = [(o - b) / 1e9 for o, b in zip(opened, started, strict=True)]
-    return {
-        "asked": sum(a["asked"] for a in answers),
-        "connected": sum(a["connected"] for a in answers),
-        "failed": sum(a["failed"] for a in answers),
-        "errors": dict(errors),
-        "retried_sockets": sum(1 for n in attempts if n > 1),
-        "attempts": sum(attempts),
-        "all_snapshots_seconds": round((max(snap) - origin) / 1e9, 3) if snap else None,
-        "per_socket_to_snapshot": benchlib.latency_summary(per_socket),
-        "per_socket_websocket_open": benchlib.latency_summary(handshake),
-        "client_cpu_seconds": round(sum(a["cpu_seconds"] for a in answers), 2),
-    }
-
-
-# --- phases -----------------------------------------------------------------------------------
-
-
-def wait_threads_below(masters: list[int], limit: int, timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if all(server_memory(m)["threads"] <= limit for m in masters):
-            break
-        time.sleep(0.25)
-    return round(time.monotonic() - started, 2)
-
-
-class GilProfile:
-    """Optional: py-spy (``BENCH_SOCKETS_PYSPY`` = its path) samples one worker's GIL holder."""
-
-    def __init__(self, pid: int, seconds: float, out: Path) -> None:
-        import subprocess
-
-        self.out = out
-        self.proc: subprocess.Popen | None = None
-        tool = os.environ.get("BENCH_SOCKETS_PYSPY")
-        if tool and Path(tool).exists():
-            self.proc = subprocess.Popen(
-                [tool, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "25", "--gil",
-                 "--nonblocking", "-f", "raw", "-o", str(out)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-
-    def summary(self, top: int = 25) -> dict[str, Any] | None:
-        if self.proc is None:
-            return None
-        try:
-            self.proc.wait(timeout=60)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-        if not self.out.exists():
-            return None
-        leaf: Tally[str] = Tally()
-        inclusive: Tally[str] = Tally()
-        total = 0
-        for line in self.out.read_text().splitlines():
-            stack, _, n = line.rpartition(" ")
-            if not n.isdigit():
-                continue
-            frames = [f for f in stack.split(";") if f]
-            total += int(n)
-            if frames:
-                leaf[frames[-1]] += int(n)
-            for frame in set(frames):
-                inclusive[frame] += int(n)
-        share = lambda n: round(100 * n / total, 1) if total else None  # noqa: E731
-        return {
-            "samples": total,
-            "leaf_percent": {f: share(n) for f, n in leaf.most_common(top)},
-            "inclusive_percent": {f: share(n) for f, n in inclusive.most_common(top * 2)},
-        }
+from sockets_report import report
+from sockets_rig import (
+    ASYNC_MODE,
+    CLIENT_PROCESSES,
+    CONNECT_LIMIT,
+    CONNECT_TIMEOUT,
+    COUNTERS,
+    DRAIN_SECONDS,
+    IDLE_SECONDS,
+    LIGHT_RATE,
+    LIGHT_SECONDS,
+    PER_SERVER,
+    RATE,
+    RELEASE_TIMEOUT,
+    SECONDS,
+    SERVERS,
+    STORM_TIMEOUT,
+    THREADS,
+    WARMUP_CALLS,
+    Clerk,
+    Clients,
+    GilProfile,
+    SocketCluster,
+    connect_summary,
+    cpu_split,
+    find_redis_pid,
+    left,
+    make_office,
+    run_calls,
+    say,
+    server_memory,
+    wait_threads_below,
+    worker_pids,
+)
 
 
 def latency_phase(
@@ -788,185 +442,6 @@ def run(work: Path, data: dict[str, Any]) -> None:
                 clients.stop()
             cluster.stop()
             data["server_log"] = log_problems(logs)
-
-
-def report(data: dict[str, Any], started: float) -> dict[str, Any]:
-    lat = data.get("latency") or {}
-    fr = lat.get("latency_from_response") or {}
-    storm = data.get("storm") or {}
-    initial = data.get("initial_connect") or {}
-    mem = data.get("memory") or []
-    p99 = fr.get("p99_ms")
-    sockets = SERVERS * PER_SERVER
-    # The figures count only if the load was what the target is about: every socket held
-    # throughout, the servers' workers never replaced, (nearly) every call made.
-    replaced = data.get("workers_replaced") or []
-    broken = [
-        f"{sockets - (lat.get('sockets_open') or 0)} sockets not held"
-        if (lat.get("sockets_open") or 0) < sockets
-        else "",
-        f"{lat.get('closed_early')} sockets closed by the server"
-        if lat.get("closed_early")
-        else "",
-        f"workers killed and replaced on {replaced}" if replaced else "",
-        f"{lat.get('calls_ok')} of {lat.get('calls_asked')} calls answered"
-        if lat and (lat.get("calls_ok") or 0) < 0.9 * (lat.get("calls_asked") or 0)
-        else "",
-    ]
-    problems = "; ".join(b for b in broken if b)
-    intact = bool(lat) and not problems
-    light = data.get("latency_light") or {}
-    rows = []
-    for label, key in (
-        ("from HTTP response, all", "latency_from_response"),
-        ("  socket on the process that made the call", "latency_same_process"),
-        ("  socket on the other process (via Redis)", "latency_other_process"),
-        ("from HTTP request sent, all", "latency_from_request"),
-        ("last socket of each call, from response", "last_receipt_per_call"),
-        ("first→last receipt per call and process", "fanout_spread_per_call_and_process"),
-        ("HTTP call next itself", "http_next"),
-    ):
-        for name, phase_data in ((f"{LIGHT_RATE:g}/s", light), (f"{RATE:g}/s", lat)):
-            s = phase_data.get(key) or {}
-            rows.append(
-                [label, name, s.get("n"), s.get("p50_ms"), s.get("p99_ms"), s.get("max_ms")]
-            )
-
-    def phase_notes(name: str, d: dict[str, Any], rate: float) -> list[str]:
-        if not d:
-            return [f"{name}: not measured {data.get('phase_errors') or ''}"]
-        cpu = d.get("cpu") or {}
-        return [
-            f"{name}: {d.get('calls_ok')} calls answered 200 of {d.get('calls_made')} made "
-            f"({d.get('calls_skipped_behind_schedule')} slots skipped behind schedule; errors "
-            f"{d.get('call_errors')}) = {d.get('rate_done')}/s of {rate:g}/s asked, over "
-            f"{d.get('seconds')} s; {d.get('sockets_open')} sockets in the office room; "
-            f"receipts expected {d.get('expected_receipts')}, missing {d.get('missing')}, "
-            f"duplicated {d.get('duplicates')}, out of order {d.get('sequence_jumps')}, "
-            f"sockets closed by the server {d.get('closed_early')}, workers replaced "
-            f"{d.get('workers_replaced')}; events {d.get('events_by_type')}; "
-            f"{d.get('receipts_before_response')} receipts came before the call's response.",
-            f"{name}: CPU over the {cpu.get('window_seconds')} s window: server workers "
-            f"{cpu.get('server_worker_seconds')} s (of which system "
-            f"{cpu.get('server_worker_system_seconds')} s; "
-            f"{cpu.get('server_us_per_socket_message')} "
-            f"µs of worker CPU per message written to a socket), Redis "
-            f"{cpu.get('redis_seconds')} s, clients {cpu.get('clients_seconds')} s; machine "
-            f"busy {cpu.get('machine_busy_cores')} cores.",
-        ]
-
-    def connect_row(label: str, c: dict[str, Any]) -> list[Any]:
-        per = c.get("per_socket_to_snapshot") or {}
-        return [
-            label, c.get("connected"), c.get("failed"), c.get("retried_sockets"),
-            c.get("all_snapshots_seconds"), per.get("p50_ms"), per.get("p99_ms"),
-            per.get("max_ms"),
-        ]  # fmt: skip
-
-    return {
-        "bench": "sockets",
-        "title": f"Socket.IO fan-out: {sockets:,} displays on {SERVERS} gunicorn processes + Redis",
-        "date": benchlib.now_iso(),
-        "machine": benchlib.machine(),
-        "tables": [
-            {
-                "title": "Call to display latency",
-                "columns": ["what", "calls/s", "n", "p50 ms", "p99 ms", "max ms"],
-                "rows": rows,
-                "notes": [
-                    "Latency = receipt of the `called` event at a socket minus the HTTP "
-                    "response of the call (time.time_ns() on one host); n = (socket, call) "
-                    "pairs. The process that makes a call queues the event to its own sockets "
-                    "before it answers, so some receipts come before the response (negative).",
-                    *phase_notes(f"{LIGHT_RATE:g}/s (one call at a time)", light, LIGHT_RATE),
-                    *phase_notes(f"{RATE:g}/s (the target load)", lat, RATE),
-                    f"Servers: gunicorn.conf.py, one worker each, NOBAT_ASYNC_MODE="
-                    f"{data.get('async_mode')}"
-                    + (f", NOBAT_THREADS={THREADS}" if data.get("server_threads") else "")
-                    + f", --worker-connections {THREADS + 800} (GUNICORN_CMD_ARGS): "
-                    "at gunicorn's default of 1000, a worker that holds 1000 websockets "
-                    "accepts no further connection at all (no clerk request, no health check).",
-                    f"Server log: {data.get('server_log')}.",
-                ],
-            },
-            {
-                "title": "Memory per idle socket",
-                "columns": [
-                    "port",
-                    "RSS before MiB",
-                    "RSS after MiB",
-                    "KiB/socket",
-                    "threads before",
-                    "threads after",
-                    "threads/socket",
-                ],
-                "rows": [
-                    [
-                        m["port"],
-                        m["rss_before_mib"],
-                        m["rss_after_mib"],
-                        m["kib_per_socket"],
-                        m["threads_before"],
-                        m["threads_after"],
-                        m["threads_per_socket"],
-                    ]
-                    for m in mem
-                ],
-                "notes": [
-                    f"VmRSS of the gunicorn master and its worker, before and after "
-                    f"{PER_SERVER} sockets connected to it (after warm-up). Worker CPU with "
-                    f"the sockets held and nothing happening (pings only): "
-                    f"{initial.get('idle_worker_cores')} cores.",
-                ],
-            },
-            {
-                "title": "Connect",
-                "columns": [
-                    "phase",
-                    "connected",
-                    "failed",
-                    "retried",
-                    "all snapshots s",
-                    "per socket p50 ms",
-                    "p99 ms",
-                    "max ms",
-                ],
-                "rows": [
-                    connect_row(f"initial ({CONNECT_LIMIT} at a time per client)", initial),
-                    connect_row("storm (all at once)", storm),
-                ],
-                "notes": [
-                    "Per socket: from its websocket connect to its snapshot (including "
-                    "retries). Storm: every socket disconnects, the servers release them, then "
-                    "all reconnect at the same instant; 'all snapshots' is from that instant "
-                    f"to the last one. Errors (of failed attempts, retried or not; an attempt "
-                    f"stalled for {sockets_client.ATTEMPT_SECONDS:g} s is retried): initial "
-                    f"{initial.get('errors')}, storm {storm.get('errors')}.",
-                ],
-            },
-        ],
-        "targets": [
-            {
-                "name": f"sockets: call → display p99, {RATE:g} calls/s, {sockets:,} sockets",
-                "target": f"< {TARGET_P99_MS:g} ms, all {sockets:,} sockets held",
-                "value": (
-                    f"{p99} ms with {lat.get('sockets_open')} sockets held"
-                    + (f" ({problems})" if problems else "")
-                    if p99 is not None
-                    else (problems or "not measured")
-                ),
-                "pass": intact and p99 is not None and p99 < TARGET_P99_MS,
-            },
-            {
-                "name": f"sockets: missing receipts, {RATE:g} calls/s, {sockets:,} sockets",
-                "target": "0",
-                "value": f"{lat.get('missing')} of {lat.get('expected_receipts')}"
-                + (f" ({problems})" if problems else ""),
-                "pass": intact and lat.get("missing") == 0,
-            },
-        ],
-        "data": {**data, "wall_seconds": round(time.monotonic() - started, 1)},
-    }
 
 
 def main() -> int:

@@ -21,11 +21,11 @@ import benchlib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from harness import builders, bulk
 from server import stats
 from server.database import Base, make_engine
 from server.models import EventType, Office, Ticket, TicketStatus, User
 from server.stats import exports
-from tests import builders
 
 MONTH = (date(2025, 4, 21), date(2025, 5, 21))  # Ordibehesht 1404
 BUSY_PER_DAY, PROVINCE_PER_DAY = 400, 40
@@ -115,7 +115,7 @@ def _fill(engine: Any, offices: list[Any], first: date, last: date, per_day: int
                 next_id += 1
         day += timedelta(days=1)
     with engine.begin() as connection:
-        benchlib._bulk_insert(connection, tickets, events)
+        bulk.bulk_insert(connection, tickets, events)
     return len(tickets)
 
 

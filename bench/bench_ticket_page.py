@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 from pagelib import issue
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, seeded_demo
+from harness.demo import CHROMIUM, CHROMIUM_ARGS, seeded_demo
 
 PAGES = int(os.environ.get("BENCH_TICKET_PAGES", "40"))
 RECALLS = int(os.environ.get("BENCH_TICKET_RECALLS", "4"))

@@ -9,7 +9,6 @@ Writes bench/results/ticket_render.json and prints a short summary.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -20,12 +19,12 @@ from zoneinfo import ZoneInfo
 
 import PIL
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # runnable from a plain checkout too
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from printer_drivers import Paper, TicketPrint, TicketRenderer, encode_ticket  # noqa: E402
+import benchlib  # puts the repository root on sys.path
 
-RESULTS = ROOT / "bench" / "results" / "ticket_render.json"
+from printer_drivers import Paper, TicketPrint, TicketRenderer, encode_ticket
+
 TARGET_MEDIAN_MS = 50.0
 BAUD = 115_200
 BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
@@ -107,8 +106,7 @@ def main() -> None:
     parser.add_argument("--paper", type=int, choices=(58, 80), default=80)
     args = parser.parse_args()
     result = run(args.iterations, Paper.MM80 if args.paper == 80 else Paper.MM58)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    path = benchlib.write_result("ticket_render", result)
     total = result["total_ms"]
     print(
         f"{result['paper_mm']} mm ticket, {result['layout']} layout, {args.iterations} runs: "
@@ -116,7 +114,7 @@ def main() -> None:
         f"(target < {TARGET_MEDIAN_MS:.0f} ms: {'ok' if result['meets_target'] else 'MISSED'})\n"
         f"{result['bytes_per_ticket']} bytes per ticket ({result['ticket_height_px']} rows), "
         f"{result['serial_seconds_per_ticket']:.2f} s per ticket at {BAUD} baud 8N1\n"
-        f"written to {RESULTS.relative_to(ROOT)}"
+        f"written to {path.relative_to(benchlib.REPO_ROOT)}"
     )
 
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
+
+from harness.processes import call
 
 
 def issue(url: str, token: str, service: str = "national-id") -> dict[str, Any]:
     """A ticket issued over HTTP with a kiosk's token."""
-    request = urllib.request.Request(
-        f"{url}/api/v1/offices/amol/tickets",
-        data=json.dumps({"service": service}).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+    status, body = call("POST", f"{url}/api/v1/offices/amol/tickets", token, {"service": service})
+    assert status == 201, body
+    return body
 
 
 def footprint(page: Any) -> dict[str, int]:

@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_http as h
 import benchlib
+import http_instance as h
 
 
 def main() -> int:

@@ -33,8 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_http as h
+import bench_http
 import benchlib
+import http_instance as h
+import http_load
 
 
 def find_pyspy() -> str:
@@ -65,8 +67,8 @@ def main() -> int:
     args = parser.parse_args()
     pyspy = find_pyspy()
     benchlib.terminate_on_sigterm()
-    h.WARMUP = 2.0
-    h.DURATION = args.seconds + 2.0
+    http_load.WARMUP = 2.0
+    http_load.DURATION = args.seconds + 2.0
 
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nobat-pyspy-")))
@@ -96,7 +98,7 @@ def main() -> int:
             h.post(port, f"/api/v1/counters/{counters[n]}/next", tokens[f"clerk{n}"])
             for n in range(1, h.CLERKS + 1)
         ]
-        h.warm_up(port, kiosk, kiosk, clerk)
+        bench_http.warm_up(port, kiosk, kiosk, clerk)
         if args.kind == "health":
             per_client = [[h.get(port, "/api/v1/health")]] * args.clients
             ok = 200
@@ -118,12 +120,12 @@ def main() -> int:
         result: dict = {}
         load = threading.Thread(
             target=lambda: result.update(
-                h.run_phase(port, pid, per_client, ok, h.SEGMENTS, prepare)
+                http_load.run_phase(port, pid, per_client, ok, http_load.SEGMENTS, prepare)
             ),
             daemon=True,
         )
         load.start()
-        time.sleep(h.WARMUP + 1.0)
+        time.sleep(http_load.WARMUP + 1.0)
         command = [
             pyspy,
             "record",

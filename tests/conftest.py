@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from harness import builders, services
 from server import seed
 from server.app import create_app
 from server.config import TestingConfig
@@ -22,7 +23,6 @@ from server.engine import CollectingPublisher, EngineSettings, cache
 from server.engine.sessions import make_sessionmaker
 from server.extensions import db
 from server.models import Counter, Office, Role, TokenKind
-from tests import builders, services
 
 # Estimates would otherwise be cached across tests that reuse ids.
 FRESH = EngineSettings(estimate_cache_seconds=0)

@@ -17,11 +17,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from harness import builders
 from server import auth
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import ApiToken, Office, Role, Service, Ticket, TicketStatus, TokenKind, User
-from tests import builders
 from tests.api.helpers import act, call_next, counter_ids, issue
 from tests.conftest import DATABASES, Tokens, close, database_url, emptied, new_app, people
 

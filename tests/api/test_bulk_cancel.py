@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from harness import builders
 from server.extensions import db
 from server.models import EventType, Office, Role, TicketEvent, User
-from tests import builders
 from tests.api.helpers import assert_error, board, call_next, issue, send, waiting
 from tests.conftest import Tokens
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from harness import builders
 from server.extensions import db
 from server.models import Counter, EventType, TicketEvent, User
-from tests import builders
 from tests.api.helpers import act, assert_error, call_next, command, issue, send
 from tests.conftest import Tokens
 

@@ -11,13 +11,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from harness import builders
 from server import device_pairing
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.hashing import hash_token
 from server.models import ApiToken, DevicePairing, Office, Role
 from server.persian import persian_digits
-from tests import builders
 from tests.api.helpers import assert_error, send
 from tests.conftest import Tokens
 

@@ -34,12 +34,12 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from sqlalchemy import select
 
+from harness import builders
 from server.app import create_app
 from server.config import TestingConfig
 from server.engine.clock import business_date, utcnow
 from server.extensions import db
 from server.models import Counter, PrintJob, Ticket
-from tests import builders
 from tests.api.conftest import DATABASES, World, build_world, database_url
 from tests.conftest import close
 

@@ -7,9 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from harness import builders
 from server.extensions import db
 from server.models import EventType, Office, PrintJob, Ticket, TicketEvent, TokenKind
-from tests import builders
 from tests.api.helpers import assert_error, send, waiting
 from tests.conftest import Tokens
 

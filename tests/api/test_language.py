@@ -122,7 +122,7 @@ NAMING = [
     pytest.param("POST", "/counters/{counter}/close", "clerk", None, 409, id="close while called"),
     pytest.param("POST", "/offices/amol/tickets", "kiosk", {"service": "tax"}, 409, id="inactive"),
 ]
-#: The test office's names of service ``tax`` (tests/builders.py).
+#: The test office's names of service ``tax`` (harness/builders.py).
 TAX = {"fa": "خدمت tax", "en": "Tax"}
 
 

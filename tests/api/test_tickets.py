@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from harness import builders
 from server import auth
 from server.extensions import db
 from server.models import Office, Service, TokenKind
-from tests import builders
 from tests.api.helpers import (
     act,
     assert_error,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
+from harness.demo import DemoServer, seeded_demo
 from server.persian import persian_digits
-from tests.browser.conftest import DemoServer, seeded_demo
 
 # What the issue asks of the live page: a change shows within a second.
 LIVE_MS = 1000

@@ -11,13 +11,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from harness.demo import DemoServer, seeded_demo
 from server.persian import persian_digits as fa
-from tests.browser.conftest import (
-    DemoServer,
-    screenshot,
-    seeded_demo,
-    serious_accessibility_problems,
-)
+from tests.browser.conftest import screenshot, serious_accessibility_problems
 from tests.browser.pairing import approve, shown_code
 
 

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DemoServer, open_device, seeded_demo
+from harness.demo import DemoServer, seeded_demo
+from tests.browser.conftest import open_device
 
 pytestmark = pytest.mark.browser
 

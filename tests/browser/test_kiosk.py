@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DemoServer, open_device, screenshot, seeded_demo
+from harness.demo import DemoServer, seeded_demo
+from tests.browser.conftest import open_device, screenshot
 
 pytestmark = pytest.mark.browser
 

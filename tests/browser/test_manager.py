@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot, seeded_demo, serious_accessibility_problems
+from harness.demo import seeded_demo
+from tests.browser.conftest import screenshot, serious_accessibility_problems
 from tests.browser.office import LIVE_MS, Office, drawn
 
 WIDE = {"width": 1366, "height": 768}

@@ -17,8 +17,9 @@ import pytest
 import socketio
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DemoServer, screenshot, seeded_demo
-from tests.live.cluster import free_port
+from harness.demo import DemoServer, seeded_demo
+from harness.processes import free_port
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import seeded_demo
-from tests.counter.rig import BridgeProcess, Keypad, LineDisplay, ModbusDisplay, counter_pc
-from tests.printing.rig import Server, call
+from harness.counter import BridgeProcess, Keypad, LineDisplay, ModbusDisplay, counter_pc
+from harness.demo import Server, seeded_demo
+from harness.processes import call
 
 COUNTER = 1  # serves national-id (letter B) and birth-certificate
 BLANK = 65535  # what the Modbus display's number registers hold with no ticket

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from harness.demo import Server
 from server.database import make_engine
 from server.engine import Actor, call_next
 from server.engine.sessions import make_sessionmaker
 from server.models import User
 from tests.counter.conftest import BLANK, COUNTER, Rig
-from tests.printing.rig import Server
 
 pytestmark = pytest.mark.slow
 

@@ -23,9 +23,8 @@ from counter.bridge.live import GAP_WAIT, LiveConnection
 from counter.bridge.modbus import ModbusDisplay, _runs
 from counter.bridge.settings import SerialSettings
 from counter.bridge.view import CounterView
-from tests.counter.rig import Keypad, Wire
-from tests.live.cluster import free_port
-from tests.printing.rig import wait_until
+from harness.counter import Keypad, Wire
+from harness.processes import free_port, wait_until
 
 SERIAL = SerialSettings("/dev/ttyUSB9")
 

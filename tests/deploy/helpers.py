@@ -10,18 +10,16 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pytest
 
-from tests import services
+from harness import services
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -39,7 +37,7 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def skip_or_fail(reason: str) -> None:
-    """Skip, or fail when the services are required (CI), like ``tests.services.check``."""
+    """Skip, or fail when the services are required (CI), like ``harness.services.check``."""
     if services.REQUIRED:
         pytest.fail(f"{reason} (NOBAT_REQUIRE_SERVICES=1)", pytrace=False)
     pytest.skip(reason)
@@ -63,24 +61,6 @@ def nginx_binary() -> str:
 
 
 # --- small things -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
 
 
 def process_env(**values: str) -> dict[str, str]:

@@ -11,8 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
+from harness import services
+from harness.processes import free_port, wait_until
 from server.config import Config
-from tests import services
 from tests.deploy import helpers
 
 SCRIPTS = ScriptDirectory(str(Config.MIGRATIONS))
@@ -55,7 +56,7 @@ def test_sqlite_is_migrated_and_seeded_without_a_lock(tmp_path):
 
 
 def test_an_unreachable_database_is_given_up_on_with_a_clear_message(tmp_path):
-    url = f"postgresql+psycopg://nobat:hunter2@127.0.0.1:{helpers.free_port()}/nobat"
+    url = f"postgresql+psycopg://nobat:hunter2@127.0.0.1:{free_port()}/nobat"
     started = time.monotonic()
     step = migrate_step("migrate", tmp_path, NOBAT_DATABASE_URL=url, NOBAT_DB_WAIT_SECONDS="2")
     try:
@@ -104,8 +105,8 @@ def test_app_containers_starting_together_migrate_once(tmp_path, postgres_databa
                 migrate_step(name, tmp_path, NOBAT_DATABASE_URL=url, NOBAT_SEED_DEMO="1")
                 for name in ("app1", "app2")
             ]
-            helpers.wait_until(
-                lambda: all(WAITING in s.output() for s in steps), 30, "both to wait for the lock"
+            wait_until(
+                lambda: all(WAITING in s.output() for s in steps), "both to wait for the lock", 30
             )
             assert all(s.running for s in steps)
             assert "alembic_version" not in inspect(holder).get_table_names()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.processes import free_port
 from server.config import Config
 from tests.deploy import helpers
 
@@ -106,7 +107,7 @@ def test_the_loopback_copy_changes_only_addresses_and_paths(tmp_path):
 @pytest.mark.parametrize("sticky", [True, False], ids=["as deployed", "without ip_hash"])
 def test_nginx_accepts_the_config(tmp_path, sticky):
     binary = helpers.nginx_binary()
-    conf = helpers.render_nginx_conf(tmp_path, helpers.free_port(), [5001, 5002], sticky=sticky)
+    conf = helpers.render_nginx_conf(tmp_path, free_port(), [5001, 5002], sticky=sticky)
     done = subprocess.run(
         [*helpers.nginx_args(binary, conf), "-t"],
         capture_output=True,

@@ -24,7 +24,8 @@ import pytest
 import requests
 import socketio
 
-from tests import services
+from harness import services
+from harness.processes import free_port, wait_until
 from tests.deploy import helpers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -76,7 +77,7 @@ class Topology:
             assert process.running, f"{name} exited:\n{process.output()}"
             return _ok(f"{self.direct(name)}/api/v1/health")
 
-        helpers.wait_until(healthy, START_SECONDS, f"{name} to answer", interval=0.2)
+        wait_until(healthy, f"{name} to answer", START_SECONDS, interval=0.2)
 
 
 def _ok(url: str) -> bool:
@@ -106,8 +107,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         nobat = str(helpers.VENV_BIN / "nobat")
         helpers.run([nobat, "db", "upgrade"], env)
 
-        ports = {"app1": helpers.free_port(), "app2": helpers.free_port()}
-        nginx_port = helpers.free_port()
+        ports = {"app1": free_port(), "app2": free_port()}
+        nginx_port = free_port()
         conf = helpers.render_nginx_conf(folder / "nginx", nginx_port, list(ports.values()))
         proxy = helpers.Process("nginx", helpers.nginx_args(nginx, conf), env, folder / "nginx.log")
         result = Topology(url, env, folder, {}, ports, proxy, nginx_port, {})
@@ -130,10 +131,10 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             result.wait_healthy(name)
         proxy.start()
         stack.callback(proxy.stop)
-        helpers.wait_until(
+        wait_until(
             lambda: _ok(f"{result.base}/healthz") or not proxy.running,
-            START_SECONDS,
             "nginx to answer",
+            START_SECONDS,
         )
         assert proxy.running, (folder / "nginx" / "error.log").read_text()
         yield result
@@ -296,7 +297,7 @@ def test_long_polling_works_because_sessions_are_sticky(topology, listeners):
         listeners, topology.base, topology.tokens["display"], ["polling", "websocket"]
     )
     upgraded.wait_for("snapshot")
-    helpers.wait_until(lambda: upgraded.client.transport() == "websocket", EVENT_SECONDS, "upgrade")
+    wait_until(lambda: upgraded.client.transport() == "websocket", "upgrade", EVENT_SECONDS)
     used = topology.upstreams()[logged:]
     assert len(used) > 5 and len(set(used)) == 1, "one client address, one app process"
 
@@ -356,7 +357,7 @@ def test_when_the_app_in_use_dies_nginx_sends_its_clients_to_the_other(topology)
 @pytest.fixture
 def round_robin(topology: Topology, tmp_path: Path) -> Iterator[str]:
     """A second nginx on the same apps, as deploy/nginx.conf would be without ip_hash."""
-    port = helpers.free_port()
+    port = free_port()
     conf = helpers.render_nginx_conf(
         tmp_path / "nginx", port, list(topology.ports.values()), sticky=False, workers=1
     )
@@ -365,7 +366,7 @@ def round_robin(topology: Topology, tmp_path: Path) -> Iterator[str]:
     ).start()
     try:
         base = f"http://127.0.0.1:{port}"
-        helpers.wait_until(lambda: _ok(f"{base}/healthz"), START_SECONDS, "nginx to answer")
+        wait_until(lambda: _ok(f"{base}/healthz"), "nginx to answer", START_SECONDS)
         yield base
     finally:
         proxy.stop()

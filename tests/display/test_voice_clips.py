@@ -9,11 +9,11 @@ import pytest
 
 from display.voice import synth
 from display.voice.vocabulary import COMMON, WORDS
+from harness import builders
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base
 from server.extensions import db
-from tests import builders
 from tests.conftest import close
 from tests.voice import built_clips
 

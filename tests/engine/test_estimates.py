@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from harness import builders
 from server import engine
 from server.engine import Action, Actor, EngineSettings, snapshot
 from server.engine.estimates import SKIP_SECONDS, service_time
 from server.engine.facts import ticket_by_id
-from tests import builders
 from tests.conftest import FRESH
 from tests.engine.helpers import call
 

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from harness import builders
 from server import engine
 from server.engine import Actor, CounterFacts, events
 from server.engine.clock import utcnow
 from server.engine.events import SYSTEM
 from server.models import CounterState, EventType, TicketEvent
-from tests import builders
 from tests.engine.helpers import call, issue
 
 

@@ -46,7 +46,7 @@ def test_numbering_restarts_at_tehran_midnight_not_utc_midnight(session, amol):
 
 
 def test_an_office_in_another_zone_rolls_over_at_its_own_midnight(session):
-    from tests import builders
+    from harness import builders
 
     office = builders.office(session, "kabul", timezone="Asia/Kabul")  # UTC+04:30
     session.commit()

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from harness import builders
 from server import engine
 from server.engine import Actor, EngineSettings
 from server.engine.sql import claim
 from server.models import Office, Ticket
-from tests import builders
 from tests.engine.helpers import call, issue
 
 

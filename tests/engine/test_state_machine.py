@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import func, select
 
+from harness import builders
 from server import engine
 from server.database import Base, make_engine
 from server.engine import Action, Actor, DomainError, EngineSettings
@@ -23,7 +24,6 @@ from server.models import (
     TicketEvent,
     TicketStatus,
 )
-from tests import builders
 from tests.engine.helpers import CLERK_ACTIONS
 
 SERVICES = ("insurance", "civil", "post")

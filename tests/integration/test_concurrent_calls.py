@@ -11,8 +11,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from harness import builders
 from server.models import EventType, Ticket, TicketEvent, TicketStatus
-from tests import builders
 from tests.integration.workers import call_numbers, call_until_empty, issue_tickets
 
 pytestmark = pytest.mark.slow

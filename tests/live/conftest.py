@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from harness import services
 from server.app import create_app
 from server.config import TestingConfig
 from server.database import Base, make_engine
 from server.extensions import db
-from tests import services
 from tests.conftest import close
 
 

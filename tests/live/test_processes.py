@@ -15,14 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from harness import builders, services
+from harness.processes import Cluster
 from server import auth, printing
 from server.database import make_engine
 from server.engine import EngineSettings, issue, office_by_id
 from server.engine.sessions import make_sessionmaker
 from server.models import EventType, Office, Role, Ticket, TicketEvent, TicketStatus, TokenKind
-from tests import builders, services
 from tests.live.client import LiveClient
-from tests.live.cluster import Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

@@ -9,11 +9,11 @@ import uuid
 
 import pytest
 
+from harness import builders, services
+from harness.processes import Cluster
 from server.database import make_engine
 from server.engine.sessions import make_sessionmaker
 from server.models import TokenKind
-from tests import builders, services
-from tests.live.cluster import Cluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

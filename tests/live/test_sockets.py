@@ -6,10 +6,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from harness import builders
 from server.extensions import db
 from server.live.sockets import socketio
 from server.models import Counter, Office
-from tests import builders
 from tests.conftest import Tokens
 from tests.sign_in import csrf_token, sign_in
 

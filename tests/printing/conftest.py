@@ -13,6 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from harness.demo import Server
+from harness.processes import free_port
 from server import auth
 from server.app import create_app
 from server.config import TestingConfig
@@ -22,9 +24,8 @@ from server.extensions import db
 from server.models import Office, TokenKind
 from server.seed import seed_demo
 from tests.conftest import close
-from tests.live.cluster import free_port
 from tests.printer_drivers import conftest as drivers
-from tests.printing.rig import AgentProcess, KioskSocket, PtyPrinter, Server
+from tests.printing.rig import AgentProcess, KioskSocket, PtyPrinter
 
 # The fake printers of the printer_drivers tests.
 tcp_printer = drivers.tcp_printer

@@ -1,5 +1,6 @@
-"""Real processes for the print agent tests: ``nobat serve``, ``python -m kiosk.agent``, a
-fake serial printer on a pseudo-terminal, and a kiosk screen's socket.
+"""Real processes for the print agent tests: ``python -m kiosk.agent``, a fake serial
+printer on a pseudo-terminal, and a kiosk screen's socket (``nobat serve`` itself is
+``harness.demo.Server``).
 
 Everything here is closed by its owner: processes are stopped (their whole process group
 when killed), file descriptors closed, threads joined, sockets disconnected.
@@ -7,122 +8,20 @@ when killed), file descriptors closed, threads joined, sockets disconnected.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import select
-import signal
 import subprocess
 import sys
 import threading
-import time
 import tty
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import socketio
 
-from tests.browser.conftest import DemoServer
-from tests.live.cluster import REPO, wait_healthy
+from harness.processes import ChildProcess, wait_until
 from tests.printer_drivers.conftest import FakeEscposPrinter
-
-TERMINAL = {"printed", "failed", "stale"}
-STARTUP = 60  # seconds a process may take to come up (imports are slow on a busy machine)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
-    """Poll ``check`` until it returns something truthy; fail saying what never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def call(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, Any]:
-    """One JSON request; a 4xx answer is returned, not raised."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            status, raw = error.code, error.read()
-    return status, json.loads(raw) if raw else None
-
-
-@dataclass
-class Server(DemoServer):
-    """``nobat serve`` in its own process group, so that a kill takes its workers too."""
-
-    log: Path | None = None
-
-    def start(self) -> None:
-        port = int(self.url.rsplit(":", 1)[1])
-        with open(self.log or os.devnull, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-                cwd=REPO,
-                env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,
-            )
-        wait_healthy(port, timeout=STARTUP)
-
-    def kill(self) -> None:
-        """SIGKILL, as a power cut or a crash would: no goodbye to the sockets."""
-        self._signal(signal.SIGKILL)
-
-    def stop(self) -> None:
-        """gunicorn's quick shutdown: SIGTERM would wait for open sockets to finish."""
-        self._signal(signal.SIGINT)
-
-    def _signal(self, signum: int) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signum)
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
-        except ProcessLookupError:
-            self.process.wait(timeout=15)
-        self.process = None
-
-    def job(self, token: str, job_id: int) -> dict[str, Any]:
-        status, body = call("GET", f"{self.url}/api/v1/print-jobs/{job_id}", token)
-        assert status == 200, body
-        return body
-
-    def wait_job(self, token: str, job_id: int, timeout: float = 15) -> dict[str, Any]:
-        """The job once it has an outcome."""
-
-        def done() -> dict[str, Any] | None:
-            job = self.job(token, job_id)
-            return job if job["state"] in TERMINAL else None
-
-        return wait_until(done, f"print job {job_id} to finish", timeout)
-
-    def issue(self, token: str, service: str = "national-id") -> dict[str, Any]:
-        status, body = call(
-            "POST", f"{self.url}/api/v1/offices/amol/tickets", token, {"service": service}
-        )
-        assert status == 201, body
-        return body
 
 
 class PtyPrinter:
@@ -161,56 +60,6 @@ class PtyPrinter:
         self.thread.join(2)
         os.close(self.master)
         os.close(self.slave)
-
-
-class ChildProcess:
-    """One of our programs beside the server (the print agent, the counter bridge), in a
-    process group of its own, its log (stderr) appended to ``log``."""
-
-    log: Path
-    process: subprocess.Popen | None
-    #: what the program logs each time it has connected to the server
-    CONNECTED = "INFO connected to "
-
-    def spawn(self, command: list[str]) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
-            )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> int | None:
-        """SIGTERM and wait: the program finishes what it is at, leaves, and exits 0."""
-        if self.process is None:
-            return None
-        self.process.terminate()
-        try:
-            code = self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait(timeout=15)
-        self.process = None
-        return code
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def count(self, text: str) -> int:
-        """How many times ``text`` has been logged so far."""
-        return len(re.findall(re.escape(text), self.output()))
-
-    def wait_for(self, text: str, times: int = 1, timeout: float = 15) -> None:
-        """Until ``text`` has been logged ``times`` times in all."""
-        wait_until(lambda: self.count(text) >= times, f"{text!r} logged ×{times}", timeout)
-
-    def connections(self) -> int:
-        """How many times the program has connected to the server so far."""
-        return self.count(self.CONNECTED)
-
-    def wait_connected(self, times: int = 1, timeout: float = STARTUP) -> None:
-        self.wait_for(self.CONNECTED, times, timeout)
 
 
 @dataclass

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 import time
 
+from harness.processes import wait_until
 from printer_drivers import PrinterStatus
 from tests.printing.conftest import MAX_AGE, Rig
-from tests.printing.rig import KioskSocket, wait_until
+from tests.printing.rig import KioskSocket
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) \S")
 

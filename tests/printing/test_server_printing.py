@@ -9,9 +9,10 @@ import io
 from flask.testing import FlaskClient
 from PIL import Image
 
+from harness.demo import TERMINAL
+from harness.processes import wait_until
 from tests.conftest import Tokens
 from tests.printing.conftest import kiosk_token
-from tests.printing.rig import TERMINAL, wait_until
 
 header = Tokens.header
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from harness.builders import fixed_hashes
 from server import province
 from server.models import Counter, CounterService, ManagerOffice, Office, Service, User
-from tests.builders import fixed_hashes
 
 
 def write(folder: Path, name: str, text: str) -> str:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness import builders
 from server import province
 from server.province import csv_files, yaml_file
-from tests import builders
 
 PACKAGE = Path(province.__file__).parent
 

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from harness import builders
 from server import province
 from server.engine.clock import utcnow
 from server.models import Counter, Office, Role, Service, StaffSession, User
 from server.province import apply
 from server.province.records import OfficeRecord
-from tests import builders
 from tests.province.helpers import contents, import_file, problems, write
 
 CSV_WITH_PROBLEMS = {

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from harness import builders
 from server import province
 from server.models import Counter, CounterService, ManagerOffice, Office, Service, User
-from tests import builders
 from tests.province.helpers import import_file
 
 OFFICES = 200

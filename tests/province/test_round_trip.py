@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from harness import builders
 from server import province
 from server.database import Base
 from server.models import ManagerOffice, Office, Role, Service, User
 from server.passwords import check_password
 from server.seed import seed_demo
-from tests import builders
 from tests.province.helpers import contents, import_file
 
 

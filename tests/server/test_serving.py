@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import seeded_demo
+from harness.demo import Server, seeded_demo
+from harness.processes import call
 from tests.live.client import LiveClient
-from tests.printing.rig import Server, call
 
 pytestmark = pytest.mark.slow
 

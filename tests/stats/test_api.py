@@ -14,12 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from harness import builders
 from server import stats
 from server.api.context import reading
 from server.cli import main
 from server.extensions import db
 from server.models import ManagerOffice, Office, Role, Service, TicketStatus, User
-from tests import builders
 from tests.conftest import Tokens
 from tests.stats.history import ticket
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from harness import builders
 from server.models import EventType, Office, User
 from server.models import TicketStatus as S
 from server.stats import GROUPINGS, DateRange, OfficeInScope, Scope, report
-from tests import builders
 from tests.stats.history import counter_event, ticket, ticket_event
 
 TEHRAN = ZoneInfo("Asia/Tehran")

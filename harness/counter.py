@@ -30,7 +30,7 @@ from pymodbus import FramerType
 from pymodbus.server import ModbusSerialServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from tests.printing.rig import ChildProcess, wait_until
+from harness.processes import ChildProcess, wait_until
 
 # The bridge's file for the rig's three devices in ``{folder}``.
 CONFIG = """\
