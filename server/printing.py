@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from printer_drivers import Paper, PrinterError, TicketRenderError, open_printer
 from printer_drivers.render_process import RenderProcess
+from server.engine import events
 from server.engine.clock import utcnow, zone
 from server.engine.facts import TicketFacts, office_by_id, service_names, ticket_by_id
 from server.engine.sql.prepared import Prepared
@@ -73,12 +74,32 @@ def create_job(
 ) -> Order:
     """A pending job for ``ticket``, in the caller's transaction (a ticket never lacks its job).
 
-    ``stands``: where the ticket stands, when the caller has just worked it out (issue).
+    ``stands``: where the ticket stands, when the caller has just worked it out.
+    """
+    job = new_job(session, ticket.office_id, kiosk_token_id, printer, language)
+    job.ticket_id = ticket.id
+    # One prepared INSERT: the ORM's flush of the same row cost more than the rest of the job.
+    # ``job`` stays out of the session, a record of what was stored.
+    job.id = _INSERT_JOB.scalar(session, _columns(job))
+    return order_of(session, job, stands)
+
+
+def order_of(session: Session, job: PrintJob, stands: Issued | None = None) -> Order:
+    """``job`` with what its ticket shows, ready to dispatch."""
+    return Order(job, print_data(session, job.ticket_id, job.language, stands))
+
+
+def new_job(
+    session: Session, office_id: int, kiosk_token_id: int | None, printer: str, language: str
+) -> PrintJob:
+    """A pending job not yet written or tied to its ticket, with what is known of its printer.
+
+    Made before an issue takes its number: the agent check is a read, and every read
+    after the number keeps the service's other kiosks waiting.
     """
     now = utcnow()
     job = PrintJob(
-        office_id=ticket.office_id,
-        ticket_id=ticket.id,
+        office_id=office_id,
         kiosk_token_id=kiosk_token_id,
         printer=printer,
         state=PrintState.PENDING,
@@ -90,10 +111,15 @@ def create_job(
     if printer == AGENT and not agent_alive(session, kiosk_token_id):
         # Still pending: an agent that comes back in time prints it.
         job.reason, job.message = NOT_CONNECTED, "the print agent is not connected"
-    # One prepared INSERT: the ORM's flush of the same row cost more than the rest of the job.
-    # ``job`` stays out of the session, a record of what was stored.
-    job.id = _INSERT_JOB.scalar(session, _columns(job))
-    return Order(job, print_data(session, ticket.id, language, stands))
+    return job
+
+
+def write_with_the_commit(session: Session, job: PrintJob, ticket: TicketFacts) -> None:
+    """Write ``job`` for ``ticket`` in the commit's round trip (a ticket never lacks its job)."""
+    job.ticket_id = ticket.id
+    events.with_the_commit(
+        session, _INSERT_JOB, _columns(job), lambda rows: setattr(job, "id", rows[0][0])
+    )
 
 
 def job_view(job: PrintJob) -> dict[str, Any]:

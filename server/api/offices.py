@@ -130,6 +130,13 @@ class Tickets(MethodView):
 def _issue(
     office: OfficeFacts, principal: Principal, body: dict[str, Any], key: str | None
 ) -> dict[str, Any]:
+    job = None
+    if principal.caller is Caller.KIOSK:
+        printer = printing.kiosk_printer(principal.printer)
+        if printer != printing.NO_PRINTER:
+            job = printing.new_job(
+                session(), office.id, principal.token_id, printer, body["language"]
+            )
     issued = engine.issue(
         session(),
         office,
@@ -140,30 +147,24 @@ def _issue(
         actor=principal.actor,
         settings=engine_settings(),
     )
+    payload = present.ticket(issued)
     if issued.replayed:
-        payload = present.ticket(issued)
-        job = session().scalar(
+        found = session().scalar(
             select(PrintJob).where(PrintJob.ticket_id == issued.ticket.id).order_by(PrintJob.id)
         )
-        payload["print"] = printing.job_view(job) if job else None
+        payload["print"] = printing.job_view(found) if found else None
         return payload
-    payload = present.ticket(issued)
-    order = None
-    if principal.caller is Caller.KIOSK:
-        printer = printing.kiosk_printer(principal.printer)
-        if printer != printing.NO_PRINTER:
-            order = printing.create_job(
-                session(),
-                issued.ticket,
-                principal.token_id,
-                printer,
-                body["language"],
-                issued,
-            )
+    # From the number on, the service's other kiosks wait for this commit: the job is
+    # written in its round trip, and what it prints is worked out after.
+    if job is not None:
+        printing.write_with_the_commit(session(), job, issued.ticket)
     session().commit()
-    if order is not None:
+    if job is not None:
+        order = printing.Order(
+            job, printing.print_data(session(), job.ticket_id, job.language, issued)
+        )
         printing.dispatch(order)
-        payload["print"] = printing.job_view(order.job)
+        payload["print"] = printing.job_view(job)
     return payload
 
 

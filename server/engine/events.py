@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.engine.facts import CounterFacts, TicketFacts
 from server.engine.sql import dialects
+from server.engine.sql.prepared import Prepared
 from server.models import EventType
 
 log = logging.getLogger(__name__)
 
 _PENDING = "nobat.pending_events"
+_QUEUED = "nobat.with_the_commit"
 _OUTBOX = "nobat.outbox"
 #: Key of ``Session.info`` naming the session's publisher (set through its sessionmaker).
 PUBLISHER = "nobat.publisher"
@@ -125,6 +127,22 @@ def record(
     )
 
 
+def with_the_commit(
+    session: Session,
+    statement: Prepared,
+    params: dict[str, Any],
+    then: Callable[[list[Any]], None] | None = None,
+) -> None:
+    """Write ``statement`` at commit, in the commit's own round trip where the database
+    allows it, and hand its rows to ``then``.
+
+    For a write that follows a row every other command of its kind waits for (an
+    issue's print job after its number): sent with the commit, it adds no round trip
+    to the time that row stays locked. Queued writes go before the audit rows.
+    """
+    session.info.setdefault(_QUEUED, []).append((statement, params, then))
+
+
 def install(factory: sessionmaker) -> None:
     """Attach the commit hooks to the sessions ``factory`` makes.
 
@@ -141,7 +159,8 @@ def install(factory: sessionmaker) -> None:
 
 def _seal(session: Session) -> None:
     pending: list[_Pending] = session.info.pop(_PENDING, [])
-    if not pending:
+    queued = session.info.pop(_QUEUED, [])
+    if not pending and not queued:
         return
     session.flush()
     by_office: dict[int, list[_Pending]] = {}
@@ -151,6 +170,7 @@ def _seal(session: Session) -> None:
     offices = sorted(by_office)
     lasts = dialects.of(session).seal(
         session,
+        queued,
         [(office_id, [_row(item) for item in by_office[office_id]]) for office_id in offices],
     )
     outbox = session.info.setdefault(_OUTBOX, [])
@@ -196,4 +216,5 @@ def _flush_outbox(session: Session) -> None:
 
 def _discard(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_QUEUED, None)
     session.info.pop(_OUTBOX, None)

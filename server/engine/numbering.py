@@ -1,4 +1,11 @@
-"""Ticket numbers: a letter per service and a daily sequence, allocated atomically."""
+"""Ticket numbers: a letter per service and a daily sequence, allocated atomically.
+
+The allocation itself is one statement with the ticket's insert (``engine/sql/sequence.py``):
+the upsert takes the row lock, so concurrent requests in any process queue behind it
+and each gets its own number; the unique constraint on tickets backs this up. The cap
+is held by the same statement, so two requests racing for the last number cannot both
+get one.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.engine.errors import N_, InvalidNumber
-from server.engine.sql import dialects
 from server.models import Service, Ticket
 
 _tickets, _services = Ticket.__table__, Service.__table__
@@ -17,22 +23,6 @@ _tickets, _services = Ticket.__table__, Service.__table__
 
 #: The cap bound when a number has none (a transfer, or no cap configured).
 NO_CAP = 2**31 - 1
-
-
-def next_sequence(
-    session: Session, service_id: int, day: date, cap: int | None = None
-) -> int | None:
-    """Bump and return the service's counter for ``day`` in one statement; None at ``cap``.
-
-    The upsert takes the row lock, so concurrent requests in any process queue
-    behind it and each gets its own number; the unique constraint on tickets
-    backs this up should anything else go wrong. The cap is held by the same
-    statement, so two requests racing for the last number cannot both get one.
-    The first number of a day is always given: a cap below 1 is the caller's to refuse.
-    """
-    bump = dialects.of(session).next_sequence
-    params = {"service_id": service_id, "day": day, "cap": NO_CAP if cap is None else cap}
-    return bump.scalar(session, params)
 
 
 def display_number(letter: str, sequence: int) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.engine import availability, events, lifecycle, numbering
@@ -22,7 +23,6 @@ from server.engine.errors import (
 from server.engine.estimates import Estimate, estimate, people_ahead
 from server.engine.events import Actor
 from server.engine.facts import (
-    TICKET_COLUMNS,
     OfficeFacts,
     TicketFacts,
     office_by_id,
@@ -34,6 +34,7 @@ from server.engine.facts import (
 from server.engine.holding import held_ticket
 from server.engine.lifecycle import Action
 from server.engine.settings import EngineSettings
+from server.engine.sql import dialects
 from server.engine.sql.prepared import Prepared
 from server.models import PRIORITY_REASONS, EventType, Ticket, TicketEvent, TicketStatus
 
@@ -56,7 +57,6 @@ _SERVICE = Prepared(
         services.c.daily_cap,
     ).where(services.c.office_id == bindparam("office_id"), services.c.code == bindparam("code"))
 )
-_INSERT = Prepared(insert(tickets).returning(*TICKET_COLUMNS))
 _events = TicketEvent.__table__
 # A keyed ticket with what its key was made for; its one ``issued`` event names the caller.
 _BY_REQUEST_KEY = (
@@ -84,6 +84,11 @@ class KeyedRequest:
     priority: bool
     priority_reason: str | None
     actor: Actor
+
+
+#: The id a ticket not yet written stands in with: after every ticket there is (ids are
+#: 32-bit integers).
+NEWCOMER = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -131,21 +136,30 @@ def issue(
                     N_("this Idempotency-Key was sent with another request; use a new key")
                 )
             return replace(where_it_stands(session, ticket, settings), replayed=True)
-    ticket = _new_ticket(
+    admitted = _admit(session, office, service_code, now, settings.daily_cap)
+    # Where the newcomer stands is read before the number is taken: from the number on,
+    # every kiosk of the service waits for this transaction to commit.
+    ticket = TicketFacts(
+        NEWCOMER, office.id, admitted.id, admitted.day, 0, "", priority, priority_reason,
+        TicketStatus.WAITING, now, now, None, None, None, None, None, None, 0, "",
+        service_code, office.timezone,
+    )  # fmt: skip
+    stands = where_it_stands(session, ticket, settings)
+    ticket = _numbered(
         session,
         office,
+        admitted,
         service_code,
         priority=priority,
         priority_reason=priority_reason,
         queued_at=now,
         now=now,
         request_key=request_key,
-        settings=settings,
     )
     events.record(
         session, EventType.ISSUED, office_id=office.id, at=now, actor=actor, ticket=ticket
     )
-    return where_it_stands(session, ticket, settings)
+    return replace(stands, ticket=ticket)
 
 
 def where_it_stands(session: Session, ticket: TicketFacts, settings: EngineSettings) -> Issued:
@@ -169,9 +183,15 @@ def transfer(
     old, _counter = held_ticket(session, ticket_id, actor)
     office = office_by_id(session, old.office_id)
     lifecycle.target(old.status, Action.TRANSFER)
-    new = _new_ticket(
+    admitted = _admit(session, office, service_code, now, None, transferred_from=old)
+    lifecycle.apply(old, Action.TRANSFER, now)
+    session.flush()
+    finished = ticket_by_id(session, old.id)
+    # The new number last: from it on, every kiosk of the service waits for the commit.
+    new = _numbered(
         session,
         office,
+        admitted,
         service_code,
         priority=old.priority,
         priority_reason=old.priority_reason,
@@ -179,15 +199,13 @@ def transfer(
         now=now,
         transferred_from=old,
     )
-    lifecycle.apply(old, Action.TRANSFER, now)
-    session.flush()
     events.record(
         session,
         EventType.TRANSFERRED,
         office_id=office.id,
         at=now,
         actor=actor,
-        ticket=ticket_by_id(session, old.id),
+        ticket=finished,
         detail=f"to {new.number}",
     )
     events.record(
@@ -261,23 +279,28 @@ def by_public_token(session: Session, token: str) -> TicketFacts:
     return ticket_by_id(session, ticket_id)
 
 
-def _new_ticket(
+@dataclass(frozen=True)
+class _Admitted:
+    """A service that issues a ticket now, the business day, and the cap on its numbers."""
+
+    id: int
+    letter: str
+    day: date
+    cap: int | None
+
+
+def _admit(
     session: Session,
     office: OfficeFacts,
     service_code: str,
-    *,
-    priority: bool,
-    priority_reason: str | None,
-    queued_at: datetime,
     now: datetime,
+    daily_cap: Callable[[int | None], int | None] | None,
     transferred_from: Ticket | None = None,
-    request_key: str | None = None,
-    settings: EngineSettings | None = None,
-) -> TicketFacts:
-    """A waiting ticket of the service, if it issues one now.
+) -> _Admitted:
+    """The service if it issues a ticket now, else the refusal.
 
-    The daily cap (the service's own, else ``settings``' default) limits new arrivals; a
-    citizen transferred here already waited, and is never turned away by it.
+    The daily cap (``daily_cap`` of the service's own) limits new arrivals; a citizen
+    transferred here already waited, and is never turned away by it (``None``).
     """
     service = _SERVICE.first(session, {"office_id": office.id, "code": service_code})
     if service is None:
@@ -289,7 +312,7 @@ def _new_ticket(
     if transferred_from is not None and transferred_from.service_id == service.id:
         raise DomainError(N_("a ticket cannot be transferred to the service it is already in"))
     day = ensure_closed(session, office, now)
-    cap = None if transferred_from else (settings or EngineSettings()).daily_cap(service.daily_cap)
+    cap = daily_cap(service.daily_cap) if daily_cap is not None else None
     why = availability.reason(
         active=service.active,
         opens_at=service.opens_at,
@@ -300,20 +323,31 @@ def _new_ticket(
         timezone=office.timezone,
         now=now,
     )
-    sequence = numbering.next_sequence(session, service.id, day, cap) if why is None else None
-    if sequence is None:
-        why = why or availability.Unavailable.DAILY_CAP
-        raise ServiceUnavailable(
-            availability.MESSAGES[why], service=service_names(session, service.id), reason=why.value
-        )
-    row = _INSERT.first(
+    if why is not None:
+        raise _unavailable(session, service.id, why)
+    return _Admitted(service.id, service.letter, day, cap)
+
+
+def _numbered(
+    session: Session,
+    office: OfficeFacts,
+    service: _Admitted,
+    service_code: str,
+    *,
+    priority: bool,
+    priority_reason: str | None,
+    queued_at: datetime,
+    now: datetime,
+    transferred_from: Ticket | None = None,
+    request_key: str | None = None,
+) -> TicketFacts:
+    """The new waiting ticket with the service's next number, or the daily cap's refusal."""
+    row = dialects.of(session).new_ticket(
         session,
         {
             "office_id": office.id,
             "service_id": service.id,
-            "business_date": day,
-            "sequence": sequence,
-            "number": numbering.display_number(service.letter, sequence),
+            "business_date": service.day,
             "priority": priority,
             "priority_reason": priority_reason,
             "status": TicketStatus.WAITING,
@@ -323,6 +357,19 @@ def _new_ticket(
             "public_token": secrets.token_urlsafe(24),
             "transferred_from_id": transferred_from.id if transferred_from else None,
             "request_key": request_key,
+            "letter": service.letter,
+            "cap": numbering.NO_CAP if service.cap is None else service.cap,
         },
+        lambda sequence: numbering.display_number(service.letter, sequence),
     )
+    if row is None:
+        raise _unavailable(session, service.id, availability.Unavailable.DAILY_CAP)
     return TicketFacts(*row, service_code=service_code, timezone=office.timezone)
+
+
+def _unavailable(
+    session: Session, service_id: int, why: availability.Unavailable
+) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        availability.MESSAGES[why], service=service_names(session, service_id), reason=why.value
+    )

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import time_machine
+from sqlalchemy import update
 
+from server import engine
+from server.engine import EngineSettings
 from server.engine.numbering import display_number
+from server.models import DailySequence
 from tests.engine.helpers import issue
 
 # Tehran is UTC+03:30: local midnight is 20:30 UTC of the previous day.
@@ -65,3 +69,21 @@ def test_a_number_is_never_reused_within_the_day_even_after_cancellations(sessio
     act(session, first, Action.CANCEL)
     second = issue(session, amol.office, "civil")
     assert second.number == "B-002"
+
+
+def test_the_database_writes_numbers_as_display_number_does_past_999(session, amol):
+    """PostgreSQL numbers a ticket in the statement that inserts it, in SQL of its own."""
+    service = next(s for s in amol.office.services if s.code == "civil")
+    first = issue(session, amol.office, "civil")
+    session.execute(
+        update(DailySequence).where(DailySequence.service_id == service.id).values(last=997)
+    )
+    session.commit()
+    uncapped = EngineSettings(default_daily_cap=None)
+    numbers = []
+    for _ in range(4):
+        numbers.append(engine.issue(session, amol.office, "civil", settings=uncapped).ticket.number)
+        session.commit()
+    assert first.number == "B-001"
+    assert numbers == [display_number("B", n) for n in (998, 999, 1000, 1001)]
+    assert numbers[-2:] == ["B-1000", "B-1001"]

@@ -21,7 +21,16 @@ from server import auth, printing
 from server.database import make_engine
 from server.engine import EngineSettings, issue, office_by_id
 from server.engine.sessions import make_sessionmaker
-from server.models import EventType, Office, Role, Ticket, TicketEvent, TicketStatus, TokenKind
+from server.models import (
+    EventType,
+    Office,
+    PrintJob,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TokenKind,
+)
 from tests.live.client import LiveClient
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -343,3 +352,77 @@ def test_killing_a_process_under_load_loses_no_acknowledged_ticket_and_hands_non
     kiosk = Http([f"http://127.0.0.1:{victim}"], office.kiosk)
     assert kiosk.post(f"/api/v1/offices/{office.code}/tickets", {"service": "post"})[0] == 201
     kiosk.close()
+
+
+@pytest.mark.parametrize("cluster", ["gevent"], indirect=True)
+def test_sixteen_kiosks_of_one_service_and_clerks_at_once_keep_numbers_and_events_whole(
+    cluster, office, database
+):
+    """The daily number's row is what every kiosk of a service waits for: held for one
+    round trip, it must still hand out each number once, in order, with its print job."""
+    engine = make_engine(database)
+    with make_sessionmaker(engine)() as session:
+        kiosks = [
+            auth.create_token(session, device=TokenKind.KIOSK, office_id=office.id)
+            for _ in range(16)
+        ]  # each on the default preview printer: every ticket has a job to write
+        session.commit()
+    issuing = threading.Event()
+    issuing.set()
+
+    def kiosk_loop(n: int) -> list[int]:
+        client = Http(cluster.urls[n % 2 :] + cluster.urls[: n % 2], kiosks[n])
+        ids = []
+        for _ in range(25):
+            status, ticket = client.post(
+                f"/api/v1/offices/{office.code}/tickets", {"service": "insurance"}
+            )
+            assert status == 201, ticket
+            ids.append(ticket["id"])
+        client.close()
+        return ids
+
+    def clerk_loop(n: int) -> list[int]:
+        client = Http(cluster.urls[n % 2 :] + cluster.urls[: n % 2], office.clerks[n])
+        claimed = []
+        while True:
+            status, ticket = client.post(f"/api/v1/counters/{office.counters[n]}/next")
+            if status == 204:
+                if not issuing.is_set():
+                    break
+                time.sleep(0.02)
+                continue
+            assert status == 200, ticket
+            claimed.append(ticket["id"])
+        client.close()
+        return claimed
+
+    with ThreadPoolExecutor(20) as pool:
+        clerks = [pool.submit(clerk_loop, n) for n in range(4)]
+        issued = [i for batch in pool.map(kiosk_loop, range(16)) for i in batch]
+        issuing.clear()
+        handed = [i for clerk in clerks for i in clerk.result(timeout=120)]
+
+    with engine.connect() as connection:
+        numbered = connection.execute(
+            select(Ticket.id, Ticket.sequence, Ticket.number).where(Ticket.office_id == office.id)
+        ).all()
+        jobs = Tally(
+            connection.execute(
+                select(PrintJob.ticket_id).where(PrintJob.office_id == office.id)
+            ).scalars()
+        )
+        seqs = (
+            connection.execute(select(TicketEvent.seq).where(TicketEvent.office_id == office.id))
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert len(issued) == len(set(issued)) == 400
+    assert {i for i, _, _ in numbered} == set(issued), "an acknowledged ticket is missing"
+    assert sorted(s for _, s, _ in numbered) == list(range(1, 401))
+    assert {n for _, _, n in numbered} == {f"A-{s:03d}" for s in range(1, 401)}
+    assert set(jobs) == set(issued) and set(jobs.values()) == {1}
+    assert sorted(handed) == sorted(issued) and len(set(handed)) == len(handed)
+    assert sorted(seqs) == list(range(1, len(seqs) + 1)) == sorted(set(seqs))
+    assert set(_called_counts(database, office.id).values()) == {1}

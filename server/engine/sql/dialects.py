@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from server.engine.sql import claim, seal, sequence
-from server.engine.sql.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -23,21 +22,24 @@ class Variants:
 
     #: Claim the best waiting ticket in an order: ``(session, order, params) -> row | None``.
     claim: Callable[[Session, Sequence[ColumnElement], dict[str, Any]], Any]
-    #: Number and write the pending audit rows per office: ``(session, batches) -> lasts``.
-    seal: Callable[[Session, Sequence[seal.Batch]], list[int]]
-    #: The numbering upsert (``service_id``, ``day``, ``cap`` -> the new number or none).
-    next_sequence: Prepared
+    #: Send the queued writes, then number and write the pending audit rows per office:
+    #: ``(session, queued, batches) -> lasts``.
+    seal: Callable[[Session, Sequence[seal.Queued], Sequence[seal.Batch]], list[int]]
+    #: A new ticket taking the service's next number of the day, below the cap:
+    #: ``(session, params, number) -> ticket row | None`` (``sequence.FIELDS``, ``letter``,
+    #: ``cap``; ``number(sequence)`` formats it where the database does not).
+    new_ticket: Callable[[Session, dict[str, Any], Callable[[int], str]], Any]
 
 
 VARIANTS: dict[str, Variants] = {
     # The connection begins IMMEDIATE: one writer at a time, no row locks to skip.
     "sqlite": Variants(
-        claim=claim.by_heads, seal=seal.one_by_one, next_sequence=sequence.SQLITE_BUMP
+        claim=claim.by_heads, seal=seal.one_by_one, new_ticket=sequence.numbered_in_two
     ),
     "postgresql": Variants(
         claim=claim.skipping_locked,
         seal=seal.with_the_commit,
-        next_sequence=sequence.POSTGRESQL_BUMP,
+        new_ticket=sequence.numbered_in_one,
     ),
 }
 

@@ -92,36 +92,9 @@ class Prepared:
     def rows_then_commit(
         self, session: Session, params: Sequence[dict[str, Any]]
     ) -> list[list[Any]]:
-        """Run the statement once per parameter set, then commit, in one round trip.
-
-        PostgreSQL (psycopg) only. For a statement that takes a lock every other
-        transaction of its kind waits for: sent with the COMMIT, the lock is held for
-        as long as the server takes, not until this process comes back for the COMMIT
-        (under load, several times longer). The statements and the COMMIT go as one
-        query string, with values bound by psycopg on this side (a string of several
-        statements takes no server-side parameters). The session's own commit then
-        finds nothing left to do. Rows come back as from :meth:`rows`, one list per set.
-        """
-        connection = session.connection()
-        dialect = connection.dialect
-        dbapi = connection.connection.dbapi_connection
-        plans = [self._plan(dialect, each) for each in params]
-        cursor = psycopg.ClientCursor(dbapi)
-        try:
-            sql = "; ".join(
-                cursor.mogrify(plan.sql, _values(plan, each))
-                for plan, each in zip(plans, params, strict=True)
-            )
-            cursor.execute(sql + "; COMMIT")
-            found = []
-            for plan in plans:
-                found.append(_converted(plan, cursor.fetchall()))
-                cursor.nextset()
-            return found
-        except dialect.loaded_dbapi.Error as error:
-            _raise(connection, dialect, plans[0].sql, params, cursor, error)
-        finally:
-            cursor.close()
+        """Run the statement once per parameter set, then commit, in one round trip
+        (:func:`then_commit`)."""
+        return then_commit(session, [(self, each) for each in params])
 
     def many(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
         """Run the statement (one that returns nothing) once per parameter set."""
@@ -207,3 +180,38 @@ def _raise(
     raise exc.DBAPIError.instance(
         sql, values, error, dialect.loaded_dbapi.Error, connection_invalidated=dead, dialect=dialect
     ) from error
+
+
+def then_commit(
+    session: Session, runs: Sequence[tuple[Prepared, dict[str, Any]]]
+) -> list[list[Any]]:
+    """Run each statement with its parameters, in order, then commit, in one round trip.
+
+    PostgreSQL (psycopg) only. For statements that follow a lock every other
+    transaction of its kind waits for: sent with the COMMIT, the lock is held for as
+    long as the server takes, not until this process comes back for the COMMIT (under
+    load, several times longer). The statements and the COMMIT go as one query string,
+    with values bound by psycopg on this side (a string of several statements takes no
+    server-side parameters). The session's own commit then finds nothing left to do.
+    Rows come back as from :meth:`Prepared.rows`, one list per statement.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    dbapi = connection.connection.dbapi_connection
+    plans = [prepared._plan(dialect, each) for prepared, each in runs]
+    cursor = psycopg.ClientCursor(dbapi)
+    try:
+        sql = "; ".join(
+            cursor.mogrify(plan.sql, _values(plan, each))
+            for plan, (_, each) in zip(plans, runs, strict=True)
+        )
+        cursor.execute(sql + "; COMMIT")
+        found = []
+        for plan in plans:
+            found.append(_converted(plan, cursor.fetchall() if plan.results else []))
+            cursor.nextset()
+        return found
+    except dialect.loaded_dbapi.Error as error:
+        _raise(connection, dialect, plans[0].sql, [each for _, each in runs], cursor, error)
+    finally:
+        cursor.close()

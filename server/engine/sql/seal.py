@@ -2,14 +2,16 @@
 
 The office row stays locked from its bump to the commit, so every command of the
 office waits for that stretch. On PostgreSQL it is one round trip: the bump and the
-audit rows are one statement, sent with the COMMIT (see
-:meth:`Prepared.rows_then_commit`). On SQLite, and inside a savepoint, the bump and
-the rows are two statements per office, and the session commits as usual.
+audit rows are one statement, sent with the COMMIT (see :func:`prepared.then_commit`),
+after the writes a command queued to go with it (:data:`Queued`: those that follow a
+lock of their own, such as an issue's print job after its number). On SQLite, and
+inside a savepoint, the queued writes, the bump and the rows go one by one, and the
+session commits as usual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, column, func, insert, select, update
@@ -17,11 +19,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from server.database import UTCDateTime
-from server.engine.sql.prepared import Prepared
+from server.engine.sql.prepared import Prepared, then_commit
 from server.models import Office, TicketEvent
 
 #: One office's pending audit rows: its id and each row's varying columns (:data:`EACH`).
 Batch = tuple[int, Sequence[dict[str, Any]]]
+#: A write to send with the commit, and what to tell of the rows it returns.
+Queued = tuple[Prepared, dict[str, Any], Callable[[list[Any]], None] | None]
 
 _offices, _events = Office.__table__, TicketEvent.__table__
 _BUMP = (
@@ -71,22 +75,33 @@ def _bump_and_insert() -> Prepared:
 _BUMP_AND_INSERT = _bump_and_insert()
 
 
-def with_the_commit(session: Session, batches: Sequence[Batch]) -> list[int]:
-    """PostgreSQL: seal every office and commit in one round trip; each office's last number.
+def with_the_commit(
+    session: Session, queued: Sequence[Queued], batches: Sequence[Batch]
+) -> list[int]:
+    """PostgreSQL: the queued writes, every office's seal and the commit in one round trip;
+    each office's last number.
 
     In a savepoint the COMMIT is not ours to send, so the statements go one by one.
     """
     if session.in_nested_transaction():
-        return one_by_one(session, batches)
-    sealed = _BUMP_AND_INSERT.rows_then_commit(
-        session, [_columns(office_id, rows) for office_id, rows in batches]
-    )
-    return [max(seq for (seq,) in rows) for rows in sealed]
+        return one_by_one(session, queued, batches)
+    sealing = [(_BUMP_AND_INSERT, _columns(office_id, rows)) for office_id, rows in batches]
+    found = then_commit(session, [(prepared, params) for prepared, params, _ in queued] + sealing)
+    _told(queued, found)
+    return [max(seq for (seq,) in rows) for rows in found[len(queued) :]]
 
 
-def one_by_one(session: Session, batches: Sequence[Batch]) -> list[int]:
-    """Bump each office's counter, then write its audit rows; each office's last number."""
+def one_by_one(session: Session, queued: Sequence[Queued], batches: Sequence[Batch]) -> list[int]:
+    """The queued writes, then each office's counter bumped and its audit rows written;
+    each office's last number."""
+    _told(queued, [prepared.rows(session, params) for prepared, params, _ in queued])
     return [_bump_then_insert(session, office_id, rows) for office_id, rows in batches]
+
+
+def _told(queued: Sequence[Queued], found: Sequence[list[Any]]) -> None:
+    for (_, _, then), rows in zip(queued, found, strict=False):
+        if then is not None:
+            then(rows)
 
 
 def _columns(office_id: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
