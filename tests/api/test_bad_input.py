@@ -479,3 +479,32 @@ def test_long_input_echoed_in_an_error_is_cut(world: World):
     query = f"/stats?from=2025-03-20&to=2025-03-20&offices={codes}"
     message = assert_error(send(world.client, "GET", query, world.tokens.admin), 404, "not_found")
     assert "nowhere13, …" in message["message"] and "nowhere39" not in message["message"]
+
+
+@BOTH_BODIES
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"service": "civil\\u0000"}',
+        '{"service": "civil", "\\u0000": 1}',
+        '{"service": "civil", "region": [[["a\\u0000"]]]}',
+    ],
+    ids=["a value", "a key", "deep inside"],
+)
+def test_a_nul_character_anywhere_in_a_body_is_refused_before_any_query(
+    world: World, path: str, data: str
+):
+    """PostgreSQL stores no NUL character: one in a text reached it and was a 500 (found
+    by the API fuzzing)."""
+    response = post_body(world, path, **raw(data))
+    assert_error(response, 422, "invalid")
+
+
+def test_a_nul_character_in_a_query_string_is_refused(world: World):
+    response = send(
+        world.client,
+        "GET",
+        "/offices/amol/stats?from=2025-03-20&to=2025-03-20&by=da%00y",
+        world.tokens.manager,
+    )
+    assert_error(response, 422, "invalid")

@@ -161,6 +161,16 @@ def test_a_clerk_has_one_office_said_on_the_region_field(client: FlaskClient, to
     }
 
 
+def test_a_nul_character_in_a_free_text_is_refused_before_the_database(
+    client: FlaskClient, tokens: Tokens
+) -> None:
+    """PostgreSQL stores no NUL: in a region's office code it was a 500 (API fuzzing)."""
+    body = {"role": "manager", "full_name": "Ali", "region": ["ba\u0000bol"]}
+    response = put(client, "/offices/amol/users/ali", tokens.admin, body)
+    assert response.status_code == 422
+    assert "NUL" in response.get_json()["error"]["message"]
+
+
 def test_every_save_is_in_the_audit_log_with_before_and_after(client: FlaskClient, tokens: Tokens):
     put(client, "/offices/amol/services/tax", tokens.manager, SERVICE)
     put(client, "/offices/amol/services/tax", tokens.manager, {**SERVICE, "active": False})
