@@ -90,7 +90,7 @@ def first_renders(page: Any, url: str) -> list[float]:
     seconds = []
     for _ in range(LOADS):
         page.goto(f"{url}/counter/amol")
-        page.wait_for_function("performance.getEntriesByName('nobat:counter-ready').length")
+        page.wait_for_function("() => performance.getEntriesByName('nobat:counter-ready').length")
         seconds.append(
             page.evaluate("performance.getEntriesByName('nobat:counter-ready')[0].startTime") / 1000
         )
@@ -102,7 +102,7 @@ def key_presses(page: Any) -> list[float]:
     page.evaluate(PROBE)
     for i in range(CALLS + WARMUP):
         page.keyboard.press("n")
-        page.wait_for_function(f"__bench.keys.length > {i}", timeout=10_000)
+        page.wait_for_function("i => __bench.keys.length > i", arg=i, timeout=10_000)
     return [ms / 1000 for ms in page.evaluate("__bench.keys")[WARMUP:]]
 
 
@@ -113,7 +113,7 @@ def issues(page: Any, url: str, kiosk: str) -> list[float]:
         sent = time.time() * 1000
         page.evaluate(f"__bench.armIssue({sent})")
         issue(url, kiosk)
-        page.wait_for_function(f"__bench.issues.length > {i}", timeout=10_000)
+        page.wait_for_function("i => __bench.issues.length > i", arg=i, timeout=10_000)
     return [ms / 1000 for ms in page.evaluate("__bench.issues")[WARMUP:]]
 
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 from pagelib import footprint, footprint_table, issue, latency_row, no_growth_target
 
-from harness.demo import CHROMIUM, CHROMIUM_ARGS, seeded_demo
+from harness.demo import CHROMIUM, CHROMIUM_ARGS, open_device, seeded_demo
 
 CALLS = int(os.environ.get("BENCH_DISPLAY_CALLS", "200"))
 HOUR_CALLS = int(os.environ.get("BENCH_DISPLAY_HOUR_CALLS", "360"))
@@ -73,7 +73,7 @@ def calls_to_the_wall(
         issue(server.url, kiosk, COUNTERS[counter])
         page.evaluate(f"__bench.arm({time.time() * 1000})")
         call(server, clerks[counter], counter)
-        page.wait_for_function(f"__bench.calls.length > {i}", timeout=10_000)
+        page.wait_for_function("i => __bench.calls.length > i", arg=i, timeout=10_000)
     return [ms / 1000 for ms in page.evaluate("__bench.calls")]
 
 
@@ -92,7 +92,7 @@ def measure(folder: Path) -> dict[str, Any]:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.goto(f"{server.url}/display/amol?token={display}")
+            open_device(page, f"{server.url}/display/amol", display)
             page.wait_for_selector("#counters li")
             one = calls_to_the_wall(page, server, kiosk, {1: clerks[1]}, CALLS + WARMUP)
             before = footprint(page)

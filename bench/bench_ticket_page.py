@@ -63,7 +63,7 @@ navigator.vibrate = () => {
   return true;
 };
 """
-LIVE = "document.getElementById('ticket').dataset.connection === 'live'"
+LIVE = "() => document.getElementById('ticket').dataset.connection === 'live'"
 
 
 def post(url: str, token: str) -> None:
@@ -87,7 +87,7 @@ def calls(page: Any, url: str, kiosk: str, clerk: str) -> list[float]:
         for n, command in enumerate(commands, start=1):
             sent = time.time() * 1000
             post(command, clerk)
-            page.wait_for_function(f"__alerts.length >= {n}", timeout=10_000)
+            page.wait_for_function("n => __alerts.length >= n", arg=n, timeout=10_000)
             seconds.append((page.evaluate(f"__alerts[{n - 1}]") - sent) / 1000)
     return seconds
 

@@ -1,5 +1,6 @@
 """The demo office served by ``nobat serve`` as ``make demo`` runs it (on SQLite, seeded
-once per run and copied), and the Chromium that page tests and page benches drive."""
+once per run and copied), and the Chromium that page tests and page benches drive, with
+how they open a paired device's page."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 from contextlib import closing
 from dataclasses import dataclass
@@ -38,6 +40,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
+
+
+def open_device(page, url: str, token: str) -> None:
+    """Open a kiosk's or display's page (``url``: ``…/kiosk/amol?lang=en``) as a paired device.
+
+    The one place tests and benches install a device token: pages take none from their
+    address (pairing delivers it), so it is put where the page keeps it before any script
+    runs, once per tab, so that a page which forgets a refused token does not get it back
+    on reload.
+    """
+    kind, office = urllib.parse.urlsplit(url).path.strip("/").split("/")[:2]
+    key = f"nobat.{kind}.{office}"
+    page.add_init_script(
+        "if (!sessionStorage.getItem('nobat.test.installed')) {"
+        f" localStorage.setItem({json.dumps(key)}, {json.dumps(token)});"
+        " sessionStorage.setItem('nobat.test.installed', '1'); }"
+    )
+    page.goto(url)
+
 
 TERMINAL = {"printed", "failed", "stale"}
 

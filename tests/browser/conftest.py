@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,21 +65,3 @@ def serious_accessibility_problems(page) -> list[str]:
         for v in found["violations"]
         if v["impact"] in ("serious", "critical")
     ]
-
-
-def open_device(page, url: str, token: str) -> None:
-    """Open a kiosk's or display's page (``url``: ``…/kiosk/amol?lang=en``) as a paired device.
-
-    The one place the tests install a device token: pages take none from their address
-    (pairing delivers it), so it is put where the page keeps it before any script runs,
-    once per tab, so that a page which forgets a refused token does not get it back on
-    reload.
-    """
-    kind, office = urllib.parse.urlsplit(url).path.strip("/").split("/")[:2]
-    key = f"nobat.{kind}.{office}"
-    page.add_init_script(
-        "if (!sessionStorage.getItem('nobat.test.installed')) {"
-        f" localStorage.setItem({json.dumps(key)}, {json.dumps(token)});"
-        " sessionStorage.setItem('nobat.test.installed', '1'); }"
-    )
-    page.goto(url)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import open_device
+from harness.demo import open_device
 from tests.browser.office import Office, at_counter, drawn, fa
 
 pytestmark = pytest.mark.browser

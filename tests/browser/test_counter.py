@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import open_device, screenshot, serious_accessibility_problems
+from harness.demo import open_device
+from tests.browser.conftest import screenshot, serious_accessibility_problems
 from tests.browser.office import LIVE_MS, Office, at_counter, clerk_page, current, fa
 
 pytestmark = pytest.mark.browser

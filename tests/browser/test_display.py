@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from harness.demo import DemoServer, seeded_demo
-from tests.browser.conftest import open_device
+from harness.demo import DemoServer, open_device, seeded_demo
 
 pytestmark = pytest.mark.browser
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from harness.demo import DemoServer, seeded_demo
-from tests.browser.conftest import open_device, screenshot
+from harness.demo import DemoServer, open_device, seeded_demo
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
