@@ -160,10 +160,7 @@ def _issue(
         printing.write_with_the_commit(session(), job, issued.ticket)
     session().commit()
     if job is not None:
-        order = printing.Order(
-            job, printing.print_data(session(), job.ticket_id, job.language, issued)
-        )
-        printing.dispatch(order)
+        printing.dispatch(printing.order_of(session(), job, issued))
         payload["print"] = printing.job_view(job)
     return payload
 
