@@ -22,8 +22,12 @@ from server import auth
 from server.engine.clock import utcnow
 from server.extensions import db
 from server.models import ApiToken, Office, Role, Service, Ticket, TicketStatus, TokenKind, User
+from tests import emptied
 from tests.api.helpers import act, call_next, counter_ids, issue
-from tests.conftest import DATABASES, Tokens, close, database_url, emptied, new_app, people
+from tests.conftest import DATABASES, Tokens, close, database_url, new_app, people
+
+# The API tests start from a fresh office dozens of times: the emptied app, not a new one.
+app = emptied.app
 
 SERVICES = (("insurance", "A"), ("civil", "B"), ("post", "C"), ("tax", "D"))
 
@@ -59,13 +63,6 @@ class World:
 
     def token(self, name: str) -> str:
         return getattr(self, name) if hasattr(self, name) else getattr(self.tokens, name)
-
-
-@pytest.fixture
-def app(reusable_app: Flask) -> Flask:
-    """Overrides the suite's ``app``: the same app as a new one, with every table emptied
-    (``tests/conftest.py``). The API tests start from a fresh office dozens of times."""
-    return emptied(reusable_app)
 
 
 @pytest.fixture(scope="session", params=DATABASES)

@@ -1,14 +1,3 @@
-"""The engine of these tests: one per database, its tables emptied before each test
-(``tests/conftest.py``)."""
+"""The engine of these tests: one per database, emptied before each test."""
 
-from __future__ import annotations
-
-import pytest
-from sqlalchemy import Engine
-
-from tests.conftest import empty_tables
-
-
-@pytest.fixture
-def engine(reusable_engine: Engine) -> Engine:
-    return empty_tables(reusable_engine)
+from tests.emptied import engine  # noqa: F401

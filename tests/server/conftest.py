@@ -11,20 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine
 
 from server.extensions import db
-from tests.conftest import close, emptied, empty_tables, new_app, people
-
-
-@pytest.fixture
-def app(reusable_app: Flask) -> Flask:
-    return emptied(reusable_app)
-
-
-@pytest.fixture
-def engine(reusable_engine: Engine) -> Engine:
-    return empty_tables(reusable_engine)
+from tests.conftest import close, new_app, people
+from tests.emptied import app, engine  # noqa: F401
 
 
 @pytest.fixture
